@@ -1,0 +1,121 @@
+// swift-tools-version:6.0
+// A Swift re-implementation of the Kata Containers runtime for confidential guests.
+// Layers (see README "Layout"): C system libraries at the bottom, pure leaf modules
+// (KataCore, KataUUID, Retry), measurement (Firmware, SEV, TDX), protocols (TTRPC,
+// Protocols), the QEMU backend, configuration, and the command-line front ends on top.
+import PackageDescription
+
+let package = Package(
+    name: "kata-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kata-runtime", targets: ["KataRuntimeMain"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: C system libraries (pkg-config) and our small C shim for syscalls/ioctls.
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CSeccomp", path: "Sources/C/CSeccomp", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(
+            name: "CCapNG", path: "Sources/C/CCapNG", pkgConfig: "libcap-ng",
+            providers: [.apt(["libcap-ng-dev"])]),
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/C/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "CKataSys", path: "Sources/C/CKataSys"),
+
+        // MARK: Leaves
+        .target(name: "KataCore"),
+        .target(name: "KataUUID"),
+        .target(name: "Retry"),
+        .target(
+            name: "KataLog",
+            dependencies: [
+                "CSystemd", .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: Host facts (CPU, KVM, SEV/TDX support) used by `check`, `env` and QEMU.
+        .target(name: "Host", dependencies: ["KataCore", "CKataSys", "CCapNG", "CSeccomp"]),
+
+        // MARK: Launch measurement
+        .target(name: "Firmware", dependencies: ["KataCore", "KataUUID", "COpenSSL"]),
+        .target(name: "SEV", dependencies: ["Firmware", "KataCore", "KataUUID", "COpenSSL"]),
+        .target(name: "TDX", dependencies: ["Firmware", "KataCore", "COpenSSL"]),
+
+        // MARK: Configuration
+        .target(
+            name: "KataConfig",
+            dependencies: [
+                "KataCore", .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: Wire protocols
+        .target(
+            name: "TTRPC",
+            dependencies: [
+                "KataCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "Protocols",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")
+            ], exclude: ["proto"]),
+
+        // MARK: QEMU backend
+        .target(
+            name: "QEMU",
+            dependencies: [
+                "KataCore", "Host", "Retry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: Command-line front ends (commands live in a library; mains stay thin)
+        .target(
+            name: "KataRuntimeCLI",
+            dependencies: [
+                "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "KataRuntimeMain", dependencies: ["KataRuntimeCLI"],
+            path: "Sources/kata-runtime"),
+
+        // MARK: Tests
+        .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID"]),
+        .testTarget(name: "RetryTests", dependencies: ["Retry"]),
+        .testTarget(name: "KataLogTests", dependencies: ["KataLog"]),
+        .testTarget(name: "HostTests", dependencies: ["Host"]),
+        .testTarget(name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"]),
+        .testTarget(
+            name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TTRPCTests",
+            dependencies: [
+                "TTRPC", "Protocols",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

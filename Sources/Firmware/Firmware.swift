@@ -1,0 +1,1 @@
+// Module Firmware: filled in by its issue.

@@ -1,0 +1,1 @@
+// Module Host: filled in by its issue.

@@ -1,0 +1,1 @@
+// Module KataLog: filled in by its issue.

@@ -1,0 +1,1 @@
+// Module KataUUID: filled in by its issue.

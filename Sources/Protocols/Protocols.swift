@@ -1,0 +1,1 @@
+// Module Protocols: filled in by its issue.

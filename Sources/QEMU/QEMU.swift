@@ -1,0 +1,1 @@
+// Module QEMU: filled in by its issue.

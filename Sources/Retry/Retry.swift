@@ -1,0 +1,1 @@
+// Module Retry: filled in by its issue.

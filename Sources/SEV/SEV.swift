@@ -1,0 +1,1 @@
+// Module SEV: filled in by its issue.

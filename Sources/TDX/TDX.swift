@@ -1,0 +1,1 @@
+// Module TDX: filled in by its issue.

@@ -1,0 +1,1 @@
+// Module TTRPC: filled in by its issue.

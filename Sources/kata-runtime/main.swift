@@ -1,0 +1,3 @@
+import KataRuntimeCLI
+
+await KataRuntimeCommand.main()
