@@ -1,1 +1,0 @@
-// Module Host: filled in by its issue.
