@@ -26,4 +26,23 @@ int ckata_ioctl_int(int fd, unsigned long request, unsigned long arg);
 /// ioctl(fd, request, ptr); returns the result or -errno.
 int ckata_ioctl_ptr(int fd, unsigned long request, void *arg);
 
+/// finit_module(2): loads the kernel module open at `fd`. Returns 0 or -errno.
+int ckata_finit_module(int fd);
+
+/// Waits for any child (waitpid(-1, ..., 0)). Returns the pid and stores the raw status, or
+/// -errno (-ECHILD when there are no children).
+int ckata_wait_any(int *status);
+
+/// Decodes a raw wait status: the exit code, or 128 + signal for a signal death, as shells do.
+int ckata_exit_code(int status);
+
+/// Makes this process a child subreaper, so orphaned descendants are reparented to it.
+int ckata_set_child_subreaper(void);
+
+/// Sends `fd` over the connected unix socket `sock` (SCM_RIGHTS). Returns 0 or -errno.
+int ckata_send_fd(int sock, int fd);
+
+/// Receives one file descriptor from the unix socket `sock` (SCM_RIGHTS). Returns it or -errno.
+int ckata_recv_fd(int sock);
+
 #endif
