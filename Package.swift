@@ -86,6 +86,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: The guest agent's own logic (runs inside the VM as PID 1)
+        .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
+
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(
             name: "KataRuntimeCLI",
@@ -115,6 +118,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
     ],
     swiftLanguageModes: [.v6]

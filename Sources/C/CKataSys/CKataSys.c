@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CKataSys.h"
 
 #include <errno.h>
@@ -134,4 +135,8 @@ int ckata_recv_fd(int sock) {
         }
     }
     return -EBADMSG;
+}
+
+int ckata_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
 }

@@ -45,4 +45,7 @@ int ckata_send_fd(int sock, int fd);
 /// Receives one file descriptor from the unix socket `sock` (SCM_RIGHTS). Returns it or -errno.
 int ckata_recv_fd(int sock);
 
+/// pipe2(fds, O_CLOEXEC). Returns 0 or -errno.
+int ckata_pipe_cloexec(int fds[2]);
+
 #endif
