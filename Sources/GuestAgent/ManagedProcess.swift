@@ -1,0 +1,112 @@
+import KataCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One process the agent started in a container (the init process or an exec): its pid, the
+/// host-facing ends of its stdio, and its exit code once the reaper reports it.
+public final class ManagedProcess: Sendable {
+    public let execID: String
+    public let pid: Int32
+    public let stdout: OutputBuffer
+    /// nil with a terminal: the pty carries both streams on `stdout`.
+    public let stderr: OutputBuffer?
+    /// The pty master when the process has a terminal.
+    public let terminal: Int32?
+    private let stdinFD: Mutex<Int32?>
+    private let exit = Mutex<Int32?>(nil)
+
+    init(
+        execID: String, pid: Int32, stdin: Int32?, stdout: OutputBuffer, stderr: OutputBuffer?,
+        terminal: Int32?, reaper: ChildReaper
+    ) {
+        self.execID = execID
+        self.pid = pid
+        self.stdinFD = Mutex(stdin)
+        self.stdout = stdout
+        self.stderr = stderr
+        self.terminal = terminal
+        Task { [self] in
+            let code = await reaper.exitCode(of: pid)
+            exit.withLock { $0 = code }
+            exited.finish(code)
+        }
+    }
+
+    private let exited = ExitLatch()
+
+    /// Waits for the process to exit; the exact code, 128 + n for signal n.
+    public func waitForExit() async -> Int32 { await exited.wait() }
+
+    public var exitCode: Int32? { exit.withLock { $0 } }
+
+    /// Writes all of `bytes` to the process's stdin; returns how many were written.
+    public func writeStdin(_ bytes: [UInt8]) throws -> Int {
+        guard let fd = stdinFD.withLock({ $0 }) else {
+            throw KataError(.failedPrecondition, "process \(execID): stdin is closed")
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw KataError.system("process \(execID): write stdin", errno: errno) }
+            offset += n
+        }
+        return offset
+    }
+
+    /// Closes stdin so the process reads EOF (for a terminal: sends the EOF character).
+    public func closeStdin() {
+        let fd = stdinFD.withLock { fd -> Int32? in
+            defer { fd = nil }
+            return fd
+        }
+        guard let fd else { return }
+        if fd == terminal {
+            var eof: UInt8 = 4  // ^D: a pty has no half-close
+            _ = write(fd, &eof, 1)
+        } else {
+            close(fd)
+        }
+    }
+
+    public func resizeTerminal(rows: UInt16, columns: UInt16) throws {
+        guard let terminal else {
+            throw KataError(.failedPrecondition, "process \(execID) has no terminal to resize")
+        }
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+        guard ioctl(terminal, UInt(TIOCSWINSZ), &size) == 0 else {
+            throw KataError.system("process \(execID): resize terminal", errno: errno)
+        }
+    }
+}
+
+/// A value set once that any number of tasks can await.
+final class ExitLatch: Sendable {
+    private struct State {
+        var value: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func finish(_ value: Int32) {
+        let waiters = state.withLock { state in
+            state.value = value
+            return state.waiters.removeAllReturning()
+        }
+        waiters.forEach { $0.resume(returning: value) }
+    }
+
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Int32? in
+                if let value = state.value { return value }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
