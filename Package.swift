@@ -86,6 +86,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: OCI runtime-spec types (config.json)
+        .target(name: "OCI"),
+
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
         .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
 
@@ -118,6 +121,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
     ],
