@@ -92,6 +92,9 @@ let package = Package(
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
         .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
 
+        // MARK: containerd-shim-kata-v2
+        .target(name: "Shim", dependencies: ["KataCore", "COpenSSL"]),
+
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(
             name: "KataRuntimeCLI",
@@ -121,6 +124,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(name: "ShimTests", dependencies: ["Shim"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
