@@ -89,6 +89,9 @@ let package = Package(
         // MARK: OCI runtime-spec types (config.json)
         .target(name: "OCI"),
 
+        // MARK: The host side of the guest agent (runtime-owned API)
+        .target(name: "Agent", dependencies: ["KataCore", "OCI"]),
+
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
         .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
 
