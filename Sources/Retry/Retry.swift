@@ -53,10 +53,9 @@ public func retry<C: Clock, T>(
             throw exhausted(what, attempts: attempt, reason: "no attempts left", lastError: failure)
         }
         let delay = policy.delay(afterAttempt: attempt, using: &generator)
-        if let deadline, clock.now.advanced(by: delay) >= deadline {
+        if let deadline, let budget = policy.deadline, clock.now.advanced(by: delay) >= deadline {
             throw exhausted(
-                what, attempts: attempt, reason: "deadline of \(policy.deadline!) reached", lastError: failure
-            )
+                what, attempts: attempt, reason: "deadline of \(budget) reached", lastError: failure)
         }
         do {
             try await clock.sleep(for: delay)
