@@ -36,12 +36,12 @@ let package = Package(
 
         // MARK: Leaves
         .target(name: "KataCore"),
-        .target(name: "KataUUID"),
-        .target(name: "Retry"),
+        .target(name: "KataUUID", dependencies: ["KataCore"]),
+        .target(name: "Retry", dependencies: ["KataCore"]),
         .target(
             name: "KataLog",
             dependencies: [
-                "CSystemd", .product(name: "Logging", package: "swift-log"),
+                "KataCore", "CSystemd", .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: Host facts (CPU, KVM, SEV/TDX support) used by `check`, `env` and QEMU.
@@ -111,10 +111,10 @@ let package = Package(
             path: "Sources/kata-runtime"),
 
         // MARK: Tests
-        .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID"]),
-        .testTarget(name: "RetryTests", dependencies: ["Retry"]),
-        .testTarget(name: "KataLogTests", dependencies: ["KataLog"]),
-        .testTarget(name: "HostTests", dependencies: ["Host"]),
+        .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
+        .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
+        .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),
+        .testTarget(name: "HostTests", dependencies: ["Host", "KataCore"]),
         .testTarget(name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"]),
         .testTarget(
             name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID"],
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["Shim"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
-        .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
+        .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI", "Host", "KataCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@ import KataCore
 
 /// AMD memory-encryption parameters from CPUID 0x8000001F, needed on the QEMU `sev-guest` and
 /// `sev-snp-guest` objects (`cbitpos`, `reduced-phys-bits`).
-public struct MemoryEncryptionInfo: Sendable, Equatable {
+public struct MemoryEncryptionInfo: Sendable, Equatable, Codable {
     /// EAX bits: 0 SME, 1 SEV, 3 SEV-ES, 4 SEV-SNP.
     public var supportsSME: Bool
     public var supportsSEV: Bool

@@ -6,7 +6,10 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kata-runtime",
         abstract: "Kata Containers runtime utility (Swift, confidential-computing build).",
-        subcommands: []
+        subcommands: [
+            CheckCommand.self,
+            VersionCommand.self,
+        ]
     )
 
     public init() {}

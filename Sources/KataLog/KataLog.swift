@@ -1,1 +1,0 @@
-// Module KataLog: filled in by its issue.
