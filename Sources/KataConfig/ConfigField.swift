@@ -12,14 +12,15 @@ struct ConfigField<Section> {
 struct AnnotationRule<Section> {
     let name: String
     var listSeparator: Character = ","
-    var allowedPaths: KeyPath<Section, [String]>? = nil
+    var allowedPaths: (globs: KeyPath<Section, [String]>, key: String)? = nil
 
     static func named(_ name: String, separator: Character = ",") -> Self {
         Self(name: name, listSeparator: separator)
     }
 
-    static func path(_ name: String, within globs: KeyPath<Section, [String]>) -> Self {
-        Self(name: name, allowedPaths: globs)
+    /// A path option; `key` is the TOML name of `globs`, for error messages.
+    static func path(_ name: String, within globs: KeyPath<Section, [String]>, _ key: String) -> Self {
+        Self(name: name, allowedPaths: (globs, key))
     }
 }
 

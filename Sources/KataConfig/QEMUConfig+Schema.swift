@@ -10,14 +10,14 @@ extension QEMUConfig {
 
     private static var assetFields: [Field] {
         [
-            .string("path", \.path, annotation: .path("path", within: \.validHypervisorPaths)),
-            .string("kernel", \.kernel, annotation: .path("kernel", within: \.validKernelPaths)),
-            .string("image", \.image, annotation: .path("image", within: \.validImagePaths)),
-            .string("initrd", \.initrd, annotation: .path("initrd", within: \.validInitrdPaths)),
-            .string("firmware", \.firmware, annotation: .path("firmware", within: \.validFirmwarePaths)),
+            .string("path", \.path, annotation: .path("path", within: \.validHypervisorPaths, "valid_hypervisor_paths")),
+            .string("kernel", \.kernel, annotation: .path("kernel", within: \.validKernelPaths, "valid_kernel_paths")),
+            .string("image", \.image, annotation: .path("image", within: \.validImagePaths, "valid_image_paths")),
+            .string("initrd", \.initrd, annotation: .path("initrd", within: \.validInitrdPaths, "valid_initrd_paths")),
+            .string("firmware", \.firmware, annotation: .path("firmware", within: \.validFirmwarePaths, "valid_firmware_paths")),
             .string(
                 "firmware_volume", \.firmwareVolume,
-                annotation: .path("firmware_volume", within: \.validFirmwareVolumePaths)),
+                annotation: .path("firmware_volume", within: \.validFirmwareVolumePaths, "valid_firmware_volume_paths")),
             .strings("pflashes", \.pflashes),
             .string("rootfs_type", \.rootfsType, oneOf: ["ext4", "xfs", "erofs"]),
         ]
@@ -75,21 +75,21 @@ extension QEMUConfig {
                 annotation: .named("shared_fs")),
             .string(
                 "virtio_fs_daemon", \.virtioFSDaemon,
-                annotation: .path("virtio_fs_daemon", within: \.validVirtioFSDaemonPaths)),
+                annotation: .path("virtio_fs_daemon", within: \.validVirtioFSDaemonPaths, "valid_virtio_fs_daemon_paths")),
             .string(
                 "virtio_fs_cache", \.virtioFSCache, oneOf: ["never", "auto", "always", "metadata"],
                 annotation: .named("virtio_fs_cache")),
             .strings("virtio_fs_extra_args", \.virtioFSExtraArgs),
             .integer("msize_9p", \.msize9p, in: 0...(1 << 20), annotation: .named("msize_9p")),
             .string(
-                "entropy_source", \.entropySource, annotation: .path("entropy_source", within: \.validEntropySources)),
+                "entropy_source", \.entropySource, annotation: .path("entropy_source", within: \.validEntropySources, "valid_entropy_sources")),
             .boolean("disable_vhost_net", \.disableVhostNet, annotation: .named("disable_vhost_net")),
             .boolean("use_legacy_serial", \.useLegacySerial, annotation: .named("use_legacy_serial")),
             .boolean("enable_mem_prealloc", \.enableMemPrealloc, annotation: .named("enable_mem_prealloc")),
             .boolean("enable_hugepages", \.enableHugepages, annotation: .named("enable_hugepages")),
             .string(
                 "file_mem_backend", \.fileMemBackend,
-                annotation: .path("file_mem_backend", within: \.validFileMemBackends)),
+                annotation: .path("file_mem_backend", within: \.validFileMemBackends, "valid_file_mem_backends")),
         ]
     }
 
