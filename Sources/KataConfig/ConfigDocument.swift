@@ -21,7 +21,8 @@ struct ConfigDocument: Sendable {
             let position = error.source.begin
             throw KataError(
                 .invalidConfig,
-                "\(file): line \(position.line), column \(position.column): TOML syntax error: \(error.description)")
+                "\(file): line \(position.line), column \(position.column): TOML syntax error: \(error.description)"
+            )
         }
     }
 }

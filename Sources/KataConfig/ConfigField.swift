@@ -29,58 +29,70 @@ extension ConfigField {
         _ key: String, _ path: WritableKeyPath<Section, String>, oneOf allowed: [String]? = nil,
         annotation: AnnotationRule<Section>? = nil
     ) -> Self {
-        Self(key: key, kind: .string, store: { (section, value) throws(FieldProblem) in
-            guard case .string(let text) = value else { return }
-            if let allowed, !allowed.contains(text) {
-                throw FieldProblem("'\(text)' is not one of: \(allowed.joined(separator: ", "))")
-            }
-            section[keyPath: path] = text
-        }, annotation: annotation)
+        Self(
+            key: key, kind: .string,
+            store: { (section, value) throws(FieldProblem) in
+                guard case .string(let text) = value else { return }
+                if let allowed, !allowed.contains(text) {
+                    throw FieldProblem("'\(text)' is not one of: \(allowed.joined(separator: ", "))")
+                }
+                section[keyPath: path] = text
+            }, annotation: annotation)
     }
 
     static func integer(
         _ key: String, _ path: WritableKeyPath<Section, Int>, in range: ClosedRange<Int>,
         annotation: AnnotationRule<Section>? = nil
     ) -> Self {
-        Self(key: key, kind: .integer, store: { (section, value) throws(FieldProblem) in
-            guard case .integer(let number) = value else { return }
-            guard range.contains(number) else {
-                throw FieldProblem("\(number) is outside \(range.lowerBound)...\(range.upperBound)")
-            }
-            section[keyPath: path] = number
-        }, annotation: annotation)
+        Self(
+            key: key, kind: .integer,
+            store: { (section, value) throws(FieldProblem) in
+                guard case .integer(let number) = value else { return }
+                guard range.contains(number) else {
+                    throw FieldProblem("\(number) is outside \(range.lowerBound)...\(range.upperBound)")
+                }
+                section[keyPath: path] = number
+            }, annotation: annotation)
     }
 
     static func boolean(
         _ key: String, _ path: WritableKeyPath<Section, Bool>, annotation: AnnotationRule<Section>? = nil
     ) -> Self {
-        Self(key: key, kind: .boolean, store: { (section, value) throws(FieldProblem) in
-            guard case .boolean(let flag) = value else { return }
-            section[keyPath: path] = flag
-        }, annotation: annotation)
+        Self(
+            key: key, kind: .boolean,
+            store: { (section, value) throws(FieldProblem) in
+                guard case .boolean(let flag) = value else { return }
+                section[keyPath: path] = flag
+            }, annotation: annotation)
     }
 
     static func strings(
         _ key: String, _ path: WritableKeyPath<Section, [String]>, annotation: AnnotationRule<Section>? = nil
     ) -> Self {
-        Self(key: key, kind: .stringList, store: { (section, value) throws(FieldProblem) in
-            guard case .array(let items) = value else { return }
-            section[keyPath: path] = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        }, annotation: annotation)
+        Self(
+            key: key, kind: .stringList,
+            store: { (section, value) throws(FieldProblem) in
+                guard case .array(let items) = value else { return }
+                section[keyPath: path] = items.compactMap {
+                    if case .string(let text) = $0 { text } else { nil }
+                }
+            }, annotation: annotation)
     }
 
     /// A string restricted to the raw values of an enum.
     static func choice<Choice: RawRepresentable & CaseIterable>(
         _ key: String, _ path: WritableKeyPath<Section, Choice>, annotation: AnnotationRule<Section>? = nil
     ) -> Self where Choice.RawValue == String {
-        Self(key: key, kind: .string, store: { (section, value) throws(FieldProblem) in
-            guard case .string(let text) = value else { return }
-            guard let choice = Choice(rawValue: text) else {
-                let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-                throw FieldProblem("'\(text)' is not one of: \(names)")
-            }
-            section[keyPath: path] = choice
-        }, annotation: annotation)
+        Self(
+            key: key, kind: .string,
+            store: { (section, value) throws(FieldProblem) in
+                guard case .string(let text) = value else { return }
+                guard let choice = Choice(rawValue: text) else {
+                    let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw FieldProblem("'\(text)' is not one of: \(names)")
+                }
+                section[keyPath: path] = choice
+            }, annotation: annotation)
     }
 
     /// An upstream key that this runtime accepts without acting on it.

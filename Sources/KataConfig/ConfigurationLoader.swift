@@ -45,7 +45,8 @@ public enum ConfigurationLoader {
         let loaded = try load(resolved, logger: logger)
         return LoadedConfiguration(
             path: loaded.path, source: loaded.source, dropIns: loaded.dropIns,
-            configuration: try loaded.configuration.applyingAnnotations(annotations), warnings: loaded.warnings)
+            configuration: try loaded.configuration.applyingAnnotations(annotations),
+            warnings: loaded.warnings)
     }
 
     /// Loads a chosen file and its `config.d/` drop-ins; unknown keys are logged as warnings.

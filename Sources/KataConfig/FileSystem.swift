@@ -21,7 +21,9 @@ enum FileSystem {
     /// Reads a whole regular file as UTF-8 text.
     static func readText(_ path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KataError(.invalidConfig, "\(path): cannot open: \(errnoDescription(errno))") }
+        guard fd >= 0 else {
+            throw KataError(.invalidConfig, "\(path): cannot open: \(errnoDescription(errno))")
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

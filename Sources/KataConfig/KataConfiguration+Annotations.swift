@@ -16,11 +16,14 @@ extension KataConfiguration {
             let annotation = Annotation(name: name, value: annotations[name]!)
             let rest = String(name.dropFirst(Self.annotationPrefix.count))
             if let suffix = rest.dropping(prefix: "hypervisor.") {
-                try annotation.apply(suffix, policyName: suffix, policy, QEMUConfig.fields, hypervisor, &result.hypervisor)
+                try annotation.apply(
+                    suffix, policyName: suffix, policy, QEMUConfig.fields, hypervisor, &result.hypervisor)
             } else if let suffix = rest.dropping(prefix: "agent.") {
-                try annotation.apply(suffix, policyName: rest, policy, AgentConfig.fields, agent, &result.agent)
+                try annotation.apply(
+                    suffix, policyName: rest, policy, AgentConfig.fields, agent, &result.agent)
             } else if let suffix = rest.dropping(prefix: "runtime.") {
-                try annotation.apply(suffix, policyName: rest, policy, RuntimeConfig.fields, runtime, &result.runtime)
+                try annotation.apply(
+                    suffix, policyName: rest, policy, RuntimeConfig.fields, runtime, &result.runtime)
             }
         }
         try result.validate(origin: "after applying annotations")
@@ -40,7 +43,8 @@ private struct Annotation {
         _ original: Section, _ section: inout Section
     ) throws {
         guard policy.isEnabled(policyName) else {
-            throw reject("not enabled by hypervisor.qemu.enable_annotations (an entry matching \"\(policyName)\")")
+            throw reject(
+                "not enabled by hypervisor.qemu.enable_annotations (an entry matching \"\(policyName)\")")
         }
         guard let field = fields.first(where: { $0.annotation?.name == suffix }), let rule = field.annotation,
             let store = field.store

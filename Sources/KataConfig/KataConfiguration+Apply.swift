@@ -14,7 +14,9 @@ private struct UnusedSection {
 }
 
 /// Hypervisor tables upstream knows and this runtime deliberately does not run.
-private let otherHypervisors: Set<String> = ["clh", "firecracker", "dragonball", "stratovirt", "remote", "acrn"]
+private let otherHypervisors: Set<String> = [
+    "clh", "firecracker", "dragonball", "stratovirt", "remote", "acrn",
+]
 
 extension KataConfiguration {
     /// Applies one file on top of the current settings, key by key (drop-ins override earlier
@@ -29,12 +31,14 @@ extension KataConfiguration {
             case "hypervisor":
                 for (name, table) in try context.subtables(value, of: key) {
                     if name == "qemu" {
-                        try context.apply(table, at: "hypervisor.qemu", QEMUConfig.fields, to: &hypervisor, &warnings)
+                        try context.apply(
+                            table, at: "hypervisor.qemu", QEMUConfig.fields, to: &hypervisor, &warnings)
                         hasQEMU = true
                     } else if otherHypervisors.contains(name) {
                         throw KataError(
                             .invalidConfig,
-                            "\(document.file): [hypervisor.\(name)]: this runtime supports only [hypervisor.qemu]")
+                            "\(document.file): [hypervisor.\(name)]: this runtime supports only [hypervisor.qemu]"
+                        )
                     } else {
                         warnings.append(ConfigWarning(file: document.file, key: "hypervisor.\(name)"))
                     }
@@ -66,7 +70,9 @@ private struct SectionContext {
     let file: String
 
     func subtables(_ value: ConfigValue, of key: String) throws -> [(String, ConfigValue)] {
-        guard case .table(let tables) = value else { throw typeError(key, expected: "table", found: value.typeName) }
+        guard case .table(let tables) = value else {
+            throw typeError(key, expected: "table", found: value.typeName)
+        }
         return tables.keys.sorted().map { ($0, tables[$0]!) }
     }
 
@@ -74,7 +80,9 @@ private struct SectionContext {
         _ value: ConfigValue, at path: String, _ fields: [ConfigField<Section>], to section: inout Section,
         _ warnings: inout [ConfigWarning]
     ) throws {
-        guard case .table(let table) = value else { throw typeError(path, expected: "table", found: value.typeName) }
+        guard case .table(let table) = value else {
+            throw typeError(path, expected: "table", found: value.typeName)
+        }
         let byKey = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for key in table.keys.sorted() {
             let fullKey = "\(path).\(key)"

@@ -18,7 +18,8 @@ extension KataConfiguration {
         if let problem = qemu.protectionProblem { throw fail(problem) }
         for pattern in qemu.enableAnnotations {
             guard (try? Regex(pattern)) != nil else {
-                throw fail("hypervisor.qemu.enable_annotations: '\(pattern)' is not a valid regular expression")
+                throw fail(
+                    "hypervisor.qemu.enable_annotations: '\(pattern)' is not a valid regular expression")
             }
         }
     }
@@ -47,7 +48,8 @@ extension QEMUConfig {
                 return "hypervisor.qemu.sev_policy: sev-es needs the ES bit (0x4) set"
             }
             if guestProtection == .sev && hasES {
-                return "hypervisor.qemu.sev_policy: the ES bit (0x4) is set; use guest_protection = \"sev-es\""
+                return
+                    "hypervisor.qemu.sev_policy: the ES bit (0x4) is set; use guest_protection = \"sev-es\""
             }
         }
         return nil

@@ -14,5 +14,10 @@ public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
     /// Full dotted key, e.g. `hypervisor.qemu.no_such_option`.
     public let key: String
 
+    public init(file: String, key: String) {
+        self.file = file
+        self.key = key
+    }
+
     public var description: String { "\(file): unknown key '\(key)' ignored" }
 }

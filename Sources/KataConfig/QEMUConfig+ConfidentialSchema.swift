@@ -34,7 +34,9 @@ extension QEMUConfig {
     }
 
     /// A 48-byte TDX measurement register written as 96 hex digits; "" leaves it unset.
-    private static func measurementField(_ key: String, _ path: WritableKeyPath<QEMUConfig, [UInt8]?>) -> Field {
+    private static func measurementField(_ key: String, _ path: WritableKeyPath<QEMUConfig, [UInt8]?>)
+        -> Field
+    {
         Field(
             key: key, kind: .string,
             store: { (config, value) throws(FieldProblem) in
@@ -55,7 +57,9 @@ extension QEMUConfig {
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
+                return nil
+            }
             bytes.append(high << 4 | low)
         }
         return bytes

@@ -1,6 +1,5 @@
 extension QEMUConfig {
     typealias Field = ConfigField<QEMUConfig>
-    typealias Rule = AnnotationRule<QEMUConfig>
 
     /// Every key `[hypervisor.qemu]` may hold. Annotation names are upstream's
     /// (`io.katacontainers.config.hypervisor.<name>`).
@@ -10,14 +9,24 @@ extension QEMUConfig {
 
     private static var assetFields: [Field] {
         [
-            .string("path", \.path, annotation: .path("path", within: \.validHypervisorPaths, "valid_hypervisor_paths")),
-            .string("kernel", \.kernel, annotation: .path("kernel", within: \.validKernelPaths, "valid_kernel_paths")),
-            .string("image", \.image, annotation: .path("image", within: \.validImagePaths, "valid_image_paths")),
-            .string("initrd", \.initrd, annotation: .path("initrd", within: \.validInitrdPaths, "valid_initrd_paths")),
-            .string("firmware", \.firmware, annotation: .path("firmware", within: \.validFirmwarePaths, "valid_firmware_paths")),
+            .string(
+                "path", \.path,
+                annotation: .path("path", within: \.validHypervisorPaths, "valid_hypervisor_paths")),
+            .string(
+                "kernel", \.kernel,
+                annotation: .path("kernel", within: \.validKernelPaths, "valid_kernel_paths")),
+            .string(
+                "image", \.image, annotation: .path("image", within: \.validImagePaths, "valid_image_paths")),
+            .string(
+                "initrd", \.initrd,
+                annotation: .path("initrd", within: \.validInitrdPaths, "valid_initrd_paths")),
+            .string(
+                "firmware", \.firmware,
+                annotation: .path("firmware", within: \.validFirmwarePaths, "valid_firmware_paths")),
             .string(
                 "firmware_volume", \.firmwareVolume,
-                annotation: .path("firmware_volume", within: \.validFirmwareVolumePaths, "valid_firmware_volume_paths")),
+                annotation: .path(
+                    "firmware_volume", within: \.validFirmwareVolumePaths, "valid_firmware_volume_paths")),
             .strings("pflashes", \.pflashes),
             .string("rootfs_type", \.rootfsType, oneOf: ["ext4", "xfs", "erofs"]),
         ]
@@ -26,14 +35,17 @@ extension QEMUConfig {
     private static var machineFields: [Field] {
         [
             .string("machine_type", \.machineType, annotation: .named("machine_type")),
-            .string("machine_accelerators", \.machineAccelerators, annotation: .named("machine_accelerators")),
+            .string(
+                "machine_accelerators", \.machineAccelerators, annotation: .named("machine_accelerators")),
             .string("cpu_features", \.cpuFeatures, annotation: .named("cpu_features")),
             .string("kernel_params", \.kernelParams, annotation: .named("kernel_params")),
             .string("seccompsandbox", \.seccompSandbox),
             .boolean("enable_debug", \.enableDebug),
             vcpusField,
-            .integer("default_maxvcpus", \.defaultMaxVCPUs, in: 0...4096, annotation: .named("default_max_vcpus")),
-            .integer("default_memory", \.defaultMemory, in: 0...(1 << 24), annotation: .named("default_memory")),
+            .integer(
+                "default_maxvcpus", \.defaultMaxVCPUs, in: 0...4096, annotation: .named("default_max_vcpus")),
+            .integer(
+                "default_memory", \.defaultMemory, in: 0...(1 << 24), annotation: .named("default_memory")),
             .integer("default_maxmemory", \.defaultMaxMemory, in: 0...(1 << 30)),
             .integer("memory_slots", \.memorySlots, in: 0...512, annotation: .named("memory_slots")),
             .integer("default_bridges", \.defaultBridges, in: 0...5),
@@ -67,29 +79,35 @@ extension QEMUConfig {
             .string(
                 "block_device_aio", \.blockDeviceAIO, oneOf: ["threads", "native", "io_uring"],
                 annotation: .named("block_device_aio")),
-            .boolean("disable_block_device_use", \.disableBlockDeviceUse, annotation: .named("disable_block_device_use")),
-            .boolean("disable_image_nvdimm", \.disableImageNvdimm, annotation: .named("disable_image_nvdimm")),
+            .boolean(
+                "disable_block_device_use", \.disableBlockDeviceUse,
+                annotation: .named("disable_block_device_use")),
+            .boolean(
+                "disable_image_nvdimm", \.disableImageNvdimm, annotation: .named("disable_image_nvdimm")),
             .boolean("enable_iothreads", \.enableIOThreads, annotation: .named("enable_iothreads")),
             .string(
                 "shared_fs", \.sharedFS, oneOf: ["virtio-fs", "virtio-9p", "virtio-fs-nydus", "none"],
                 annotation: .named("shared_fs")),
             .string(
                 "virtio_fs_daemon", \.virtioFSDaemon,
-                annotation: .path("virtio_fs_daemon", within: \.validVirtioFSDaemonPaths, "valid_virtio_fs_daemon_paths")),
+                annotation: .path(
+                    "virtio_fs_daemon", within: \.validVirtioFSDaemonPaths, "valid_virtio_fs_daemon_paths")),
             .string(
                 "virtio_fs_cache", \.virtioFSCache, oneOf: ["never", "auto", "always", "metadata"],
                 annotation: .named("virtio_fs_cache")),
             .strings("virtio_fs_extra_args", \.virtioFSExtraArgs),
             .integer("msize_9p", \.msize9p, in: 0...(1 << 20), annotation: .named("msize_9p")),
             .string(
-                "entropy_source", \.entropySource, annotation: .path("entropy_source", within: \.validEntropySources, "valid_entropy_sources")),
+                "entropy_source", \.entropySource,
+                annotation: .path("entropy_source", within: \.validEntropySources, "valid_entropy_sources")),
             .boolean("disable_vhost_net", \.disableVhostNet, annotation: .named("disable_vhost_net")),
             .boolean("use_legacy_serial", \.useLegacySerial, annotation: .named("use_legacy_serial")),
             .boolean("enable_mem_prealloc", \.enableMemPrealloc, annotation: .named("enable_mem_prealloc")),
             .boolean("enable_hugepages", \.enableHugepages, annotation: .named("enable_hugepages")),
             .string(
                 "file_mem_backend", \.fileMemBackend,
-                annotation: .path("file_mem_backend", within: \.validFileMemBackends, "valid_file_mem_backends")),
+                annotation: .path(
+                    "file_mem_backend", within: \.validFileMemBackends, "valid_file_mem_backends")),
         ]
     }
 

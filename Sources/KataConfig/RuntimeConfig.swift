@@ -33,13 +33,15 @@ extension RuntimeConfig {
                 "internetworking_model", \.internetworkingModel, oneOf: ["tcfilter", "macvtap", "none"],
                 annotation: .named("internetworking_model")),
             .boolean("disable_new_netns", \.disableNewNetns, annotation: .named("disable_new_netns")),
-            .boolean("disable_guest_seccomp", \.disableGuestSeccomp, annotation: .named("disable_guest_seccomp")),
+            .boolean(
+                "disable_guest_seccomp", \.disableGuestSeccomp, annotation: .named("disable_guest_seccomp")),
             .boolean("sandbox_cgroup_only", \.sandboxCgroupOnly, annotation: .named("sandbox_cgroup_only")),
             .boolean("static_sandbox_resource_mgmt", \.staticSandboxResourceMgmt),
             .strings("experimental", \.experimental, annotation: .named("experimental", separator: " ")),
             .boolean("enable_pprof", \.enablePprof, annotation: .named("enable_pprof")),
             .string("guest_selinux_label", \.guestSELinuxLabel, annotation: .named("guest_selinux_label")),
-            .string("vfio_mode", \.vfioMode, oneOf: ["vfio", "guest-kernel"], annotation: .named("vfio_mode")),
+            .string(
+                "vfio_mode", \.vfioMode, oneOf: ["vfio", "guest-kernel"], annotation: .named("vfio_mode")),
             .strings("sandbox_bind_mounts", \.sandboxBindMounts),
             .boolean("disable_guest_empty_dir", \.disableGuestEmptyDir),
             .boolean("enable_vcpus_pinning", \.enableVCPUsPinning),
