@@ -1,4 +1,5 @@
 import ArgumentParser
+import KataConfig
 
 /// `kata-runtime`: the utility that inspects the host and configuration and computes launch
 /// measurements. Each verb lives in its own file.
@@ -12,5 +13,21 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
         ]
     )
 
+    @OptionGroup public var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print the default configuration file paths, in lookup order, and exit.")
+    public var showDefaultConfigPaths = false
+
     public init() {}
+
+    public func run() async throws {
+        guard showDefaultConfigPaths else { throw CleanExit.helpRequest(self) }
+        print(Self.defaultConfigPathsText(), terminator: "")
+    }
+
+    /// One default path per line, in lookup order, as upstream prints them.
+    public static func defaultConfigPathsText(_ paths: [String] = ConfigurationLoader.defaultPaths) -> String
+    {
+        paths.map { $0 + "\n" }.joined()
+    }
 }

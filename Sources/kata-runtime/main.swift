@@ -1,3 +1,6 @@
 import KataRuntimeCLI
 
-await KataRuntimeCommand.runAsRoot()
+// Inside an async function the compiler picks ArgumentParser's async `main()`; at top level it
+// picks the synchronous one, which refuses to run an async command.
+func runKataRuntime() async { await KataRuntimeCommand.main() }
+await runKataRuntime()

@@ -1,0 +1,36 @@
+/// `[hypervisor.qemu] accelerator`: which QEMU accelerator runs the guest.
+public enum Accelerator: String, Sendable, CaseIterable, Equatable {
+    case kvm
+    case tcg
+    /// KVM when the host can create a VM with it, otherwise TCG.
+    case auto
+}
+
+/// `[hypervisor.qemu] agent_transport`: how the runtime reaches the guest agent.
+public enum AgentTransport: String, Sendable, CaseIterable, Equatable {
+    case vsock
+    /// A virtio-serial port backed by a QEMU unix-socket chardev (works without vhost-vsock).
+    case virtioSerial = "virtio-serial"
+    /// vsock when the host has /dev/vhost-vsock, otherwise virtio-serial.
+    case auto
+}
+
+/// `[hypervisor.qemu] guest_protection`: which confidential-computing technology protects the guest.
+public enum GuestProtection: String, Sendable, CaseIterable, Equatable {
+    case none
+    case sev
+    case sevES = "sev-es"
+    case snp
+    case tdx
+    /// Upstream behaviour: none unless `confidential_guest = true`, then the strongest the host
+    /// offers (SNP only when `sev_snp_guest = true`).
+    case auto
+
+    /// True for the values that name a hardware technology.
+    public var isHardwareProtection: Bool {
+        switch self {
+        case .sev, .sevES, .snp, .tdx: true
+        case .none, .auto: false
+        }
+    }
+}

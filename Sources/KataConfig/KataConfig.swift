@@ -1,1 +1,0 @@
-// Module KataConfig: filled in by its issue.

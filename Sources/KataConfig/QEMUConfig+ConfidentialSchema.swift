@@ -1,0 +1,102 @@
+extension QEMUConfig {
+    /// This runtime's additions to `[hypervisor.qemu]`. Protection, policies and TDX identities
+    /// have no annotation: they are part of what a verifier checks and stay with the host's owner.
+    static var confidentialFields: [Field] {
+        [
+            .choice("accelerator", \.accelerator, annotation: .named("accelerator")),
+            .choice("agent_transport", \.agentTransport, annotation: .named("agent_transport")),
+            .choice("guest_protection", \.guestProtection),
+            Field(
+                key: "sev_policy", kind: .integer,
+                store: { (config, value) throws(FieldProblem) in
+                    guard case .integer(let policy) = value, let bits = UInt32(exactly: policy) else {
+                        throw FieldProblem("must fit in 32 bits")
+                    }
+                    config.sevPolicy = bits
+                }, annotation: nil),
+            Field(
+                key: "snp_policy", kind: .integer,
+                store: { (config, value) throws(FieldProblem) in
+                    // SNP ABI: bit 17 is reserved and must be one; the value is a 64-bit field.
+                    guard case .integer(let policy) = value, let bits = UInt64(exactly: policy) else {
+                        throw FieldProblem("must be a non-negative 64-bit value")
+                    }
+                    guard bits & (1 << 17) != 0 else { throw FieldProblem("bit 17 (reserved) must be set") }
+                    config.snpPolicy = bits
+                }, annotation: nil),
+            measurementField("tdx_mrconfigid", \.tdx.mrConfigID),
+            measurementField("tdx_mrowner", \.tdx.mrOwner),
+            measurementField("tdx_mrownerconfig", \.tdx.mrOwnerConfig),
+            .string("tdx_quote_generation_socket", \.tdx.quoteGenerationSocket),
+            .integer(
+                "tdx_quote_generation_service_socket_port", \.tdx.quoteGenerationServicePort, in: 0...65535),
+        ]
+    }
+
+    /// A 48-byte TDX measurement register written as 96 hex digits; "" leaves it unset.
+    private static func measurementField(_ key: String, _ path: WritableKeyPath<QEMUConfig, [UInt8]?>)
+        -> Field
+    {
+        Field(
+            key: key, kind: .string,
+            store: { (config, value) throws(FieldProblem) in
+                guard case .string(let text) = value else { return }
+                if text.isEmpty {
+                    config[keyPath: path] = nil
+                    return
+                }
+                guard let bytes = hexBytes(text), bytes.count == 48 else {
+                    throw FieldProblem("expected 96 hex digits (48 bytes)")
+                }
+                config[keyPath: path] = bytes
+            }, annotation: nil)
+    }
+
+    private static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// Upstream keys (Go runtime `katautils` and the shipped `configuration-qemu*.toml.in`) that this
+    /// runtime does not act on: accepted silently so that an upstream file loads unchanged.
+    static var unusedFields: [Field] {
+        let strings = [
+            "jailer_path", "ctlpath", "vhost_user_store_path", "guest_memory_dump_path",
+            "extra_monitor_socket", "remote_hypervisor_socket", "kernel_verity_params",
+        ]
+        let integers = [
+            "vhost_user_reconnect_timeout_sec", "rx_rate_limiter_max_rate", "tx_rate_limiter_max_rate",
+            "memory_offset", "disk_rate_limiter_bw_max_rate", "disk_rate_limiter_bw_one_time_burst",
+            "disk_rate_limiter_ops_max_rate", "disk_rate_limiter_ops_one_time_burst",
+            "net_rate_limiter_bw_max_rate", "net_rate_limiter_bw_one_time_burst",
+            "net_rate_limiter_ops_max_rate", "net_rate_limiter_ops_one_time_burst", "hypervisor_loglevel",
+            "virtio_fs_cache_size", "virtio_fs_queue_size", "pcie_switch_port", "remote_hypervisor_timeout",
+        ]
+        let booleans = [
+            "enable_vhost_user_store", "guest_memory_dump_paging", "block_device_cache_set",
+            "block_device_cache_direct", "block_device_cache_noflush", "enable_virtio_mem", "enable_iommu",
+            "enable_iommu_platform", "hotplug_vfio_on_root_bus", "enable_guest_swap", "disable_selinux",
+            "disable_guest_selinux", "use_vsock", "reclaim_guest_freed_memory",
+        ]
+        let lists = ["valid_jailer_paths", "valid_ctlpaths", "valid_vhost_user_store_paths"]
+        return strings.map { .unused($0, .string) } + integers.map { .unused($0, .integer) }
+            + booleans.map { .unused($0, .boolean) } + lists.map { .unused($0, .stringList) }
+    }
+}

@@ -1,0 +1,114 @@
+/// `[hypervisor.qemu]`: upstream Kata's option names, with upstream's defaults for absent keys,
+/// plus this runtime's explicit accelerator, agent transport and confidential settings.
+/// Paths are not checked for existence here; the launch path and `kata-runtime check` do that.
+public struct QEMUConfig: Sendable, Equatable {
+    // Assets
+    public var path = "/usr/bin/qemu-system-x86_64"
+    public var kernel = "/usr/share/kata-containers/vmlinux.container"
+    public var image = ""
+    public var initrd = ""
+    public var firmware = ""
+    public var firmwareVolume = ""
+    public var pflashes: [String] = []
+    public var rootfsType = "ext4"
+
+    // Machine
+    public var machineType = "q35"
+    public var machineAccelerators = ""
+    public var cpuFeatures = ""
+    public var kernelParams = ""
+    public var seccompSandbox = ""
+    public var enableDebug = false
+
+    // Sizing. Upstream semantics: default_vcpus < 0 means all host CPUs; default_maxvcpus = 0
+    // and default_maxmemory = 0 mean "the host's amount".
+    public var defaultVCPUs = 1
+    public var defaultMaxVCPUs = 0
+    public var defaultMemory = 2048
+    public var defaultMaxMemory = 0
+    public var memorySlots = 10
+    public var defaultBridges = 1
+    public var pcieRootPort = 0
+    public var hotPlugVFIO = "no-port"
+    public var coldPlugVFIO = "no-port"
+
+    // Devices and sharing
+    public var blockDeviceDriver = "virtio-scsi"
+    public var blockDeviceAIO = "io_uring"
+    public var disableBlockDeviceUse = false
+    public var disableImageNvdimm = false
+    public var enableIOThreads = false
+    public var sharedFS = "virtio-fs"
+    public var virtioFSDaemon = "/usr/libexec/virtiofsd"
+    public var virtioFSCache = "never"
+    public var virtioFSExtraArgs: [String] = []
+    public var msize9p = 8192
+    public var entropySource = "/dev/urandom"
+    public var disableVhostNet = false
+    public var useLegacySerial = false
+
+    // Memory backing
+    public var enableMemPrealloc = false
+    public var enableHugepages = false
+    public var fileMemBackend = ""
+
+    // Security
+    public var rootless = false
+    public var disableSeccomp = false
+    public var disableNestingChecks = false
+    public var guestHookPath = ""
+    public var confidentialGuest = false
+    public var sevSNPGuest = false
+
+    // What annotations may change (see AnnotationPolicy).
+    public var enableAnnotations: [String] = []
+    public var validHypervisorPaths: [String] = []
+    public var validKernelPaths: [String] = []
+    public var validImagePaths: [String] = []
+    public var validInitrdPaths: [String] = []
+    public var validFirmwarePaths: [String] = []
+    public var validFirmwareVolumePaths: [String] = []
+    public var validVirtioFSDaemonPaths: [String] = []
+    public var validEntropySources: [String] = []
+    public var validFileMemBackends: [String] = []
+
+    // This runtime's additions.
+    public var accelerator = Accelerator.auto
+    public var agentTransport = AgentTransport.auto
+    public var guestProtection = GuestProtection.auto
+    /// SEV / SEV-ES guest policy; nil means `defaultSEVPolicy(for:)`.
+    public var sevPolicy: UInt32?
+    /// SEV-SNP guest policy (SNP_LAUNCH_START POLICY); QEMU's default keeps SMT allowed.
+    public var snpPolicy: UInt64 = 0x30000
+    public var tdx = TDXOptions()
+
+    public init() {}
+}
+
+/// TDX launch options (`tdx_*` keys).
+public struct TDXOptions: Sendable, Equatable {
+    /// MRCONFIGID, MROWNER, MROWNERCONFIG: 48 bytes each, written as 96 hex digits.
+    public var mrConfigID: [UInt8]?
+    public var mrOwner: [UInt8]?
+    public var mrOwnerConfig: [UInt8]?
+    /// Unix socket of the quote generation service; empty means vsock to the host (CID 2)
+    /// on `quoteGenerationServicePort`.
+    public var quoteGenerationSocket = ""
+    /// Upstream `tdx_quote_generation_service_socket_port`.
+    public var quoteGenerationServicePort = 4050
+
+    public init() {}
+}
+
+extension QEMUConfig {
+    /// SEV policy bits (AMD SEV API): NODBG = 0x1, ES = 0x4.
+    public static func defaultSEVPolicy(for protection: GuestProtection) -> UInt32 {
+        protection == .sevES ? 0x5 : 0x1
+    }
+
+    /// The protection the launch path should aim for, folding upstream's `confidential_guest`
+    /// into `auto`: `auto` without `confidential_guest` is no protection at all.
+    public var requestedProtection: GuestProtection {
+        guestProtection == .auto && !confidentialGuest ? .none : guestProtection
+    }
+}
