@@ -29,9 +29,10 @@ test: build
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 demo: build
-	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime check; \
-	  rc=$$?; echo "kata-runtime check exited $$rc"
-	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime env
+	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime check \
+	  --config configuration/configuration-qemu.toml
+	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime env \
+	  --config configuration/configuration-qemu.toml
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

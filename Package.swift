@@ -130,7 +130,12 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["Shim"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
-        .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI", "Host", "KataCore"]),
+        .testTarget(
+            name: "KataRuntimeCLITests",
+            dependencies: [
+                "KataRuntimeCLI", "Host", "KataCore", "KataConfig",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Host
+import KataConfig
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -14,8 +15,10 @@ public struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Check whether this host can run Kata Containers VMs (KVM, TCG, SEV, SEV-ES, SNP, TDX).")
 
-    @Option(name: .long, help: "The QEMU binary to check.")
-    public var qemu = "/usr/bin/qemu-system-x86_64"
+    @OptionGroup public var global: GlobalOptions
+
+    @Option(name: .long, help: "The QEMU binary to check (default: the configuration's hypervisor path).")
+    public var qemu: String?
 
     @Flag(name: .long, help: "Print the report as JSON.")
     public var json = false
@@ -35,7 +38,14 @@ public struct CheckCommand: ParsableCommand {
     /// Gathers the facts and judges them.
     public func makeReport() -> HostCheckReport {
         let facts = HostFacts.gather(HostProbe(filesystem: HostFilesystem(root: hostRoot)))
-        return HostCheckReport(facts: facts, qemu: QEMUBinary.probe(path: qemu))
+        return HostCheckReport(facts: facts, qemu: QEMUBinary.probe(path: qemuPath()))
+    }
+
+    /// `--qemu`, else the configured hypervisor path; a configuration that does not load is
+    /// reported by `env`, so `check` falls back to the configuration's default path.
+    func qemuPath() -> String {
+        if let qemu { return qemu }
+        return (try? global.loadConfiguration())?.configuration.hypervisor.path ?? QEMUConfig().path
     }
 
     /// The report as text (`STATUS name: reason` lines, then the summary) or as JSON.

@@ -9,6 +9,7 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
         abstract: "Kata Containers runtime utility (Swift, confidential-computing build).",
         subcommands: [
             CheckCommand.self,
+            EnvCommand.self,
             VersionCommand.self,
         ]
     )
