@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ], exclude: ["proto"]),
         .target(
             name: "Protocols",
             dependencies: [

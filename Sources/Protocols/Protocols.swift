@@ -1,1 +1,0 @@
-// Module Protocols: filled in by its issue.

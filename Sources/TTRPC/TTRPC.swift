@@ -1,1 +1,0 @@
-// Module TTRPC: filled in by its issue.
