@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "QEMU",
             dependencies: [
-                "KataCore", "Host", "Retry",
+                "KataCore", "Host", "CKataSys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
