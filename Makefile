@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv
 
-.PHONY: all deps build test demo lint format clean
+.PHONY: all deps build test demo lint format clean kernel
 
 all: build
 
@@ -25,8 +25,27 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-test: build
+test: build kernel
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+# The Debian guest kernel for the QEMU tests, fetched without touching /boot: build/kernel/vmlinuz
+# (bzImage) and build/kernel/vmlinux (its unpacked ELF payload, which boots ~3 s faster under TCG).
+KERNEL_DIR := $(BUILD_DIR)/kernel
+kernel: $(KERNEL_DIR)/vmlinux
+
+$(KERNEL_DIR)/vmlinuz:
+	@set -euo pipefail; \
+	pkg=$$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $$2; exit}'); \
+	if [ -z "$$pkg" ]; then apt-get update -q; \
+	  pkg=$$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $$2; exit}'); fi; \
+	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	(cd "$$work" && apt-get download -q "$$pkg") || (apt-get update -q && cd "$$work" && apt-get download -q "$$pkg"); \
+	dpkg -x "$$work"/$$pkg*.deb "$$work/root"; \
+	mkdir -p $(KERNEL_DIR); cp "$$work"/root/boot/vmlinuz-* $@.tmp; mv $@.tmp $@; \
+	echo "kernel: $$pkg -> $@"
+
+$(KERNEL_DIR)/vmlinux: $(KERNEL_DIR)/vmlinuz
+	scripts/extract-vmlinux.sh $< $@
 
 demo: build
 	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime check; \
