@@ -114,7 +114,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(
+            name: "QEMUTests",
+            dependencies: [
+                "QEMU", "Host", "KataCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
     ],
     swiftLanguageModes: [.v6]
