@@ -20,9 +20,10 @@ import Testing
         #expect(Base64.encode(Array("foo".utf8)) == "Zm9v")
     }
 
-    @Test func sevLaunchPath() {
+    @Test func sevLaunchPath() throws {
         var commandLine = base()
-        commandLine.apply(.sev(SEVGuest(bits: Self.bits, policy: 0x3), firmware: "/usr/share/ovmf/OVMF.fd"))
+        commandLine.apply(
+            .sev(try SEVGuest(bits: Self.bits, policy: 0x3), firmware: "/usr/share/ovmf/OVMF.fd"))
         let expected = [
             "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=sev -cpu host,pmu=off",
             "-smp 1 -m 2048M -object sev-guest,id=sev,cbitpos=51,reduced-phys-bits=1,policy=0x3,kernel-hashes=on",
@@ -30,7 +31,7 @@ import Testing
             "-no-user-config -nodefaults -nographic --no-reboot",
         ]
         #expect(commandLine.arguments.joined(separator: " ") == expected.joined(separator: " "))
-        let es = SEVGuest(
+        let es = try SEVGuest(
             bits: Self.bits, policy: 0x7, kernelHashes: false, dhCertFile: "/g/dh.b64",
             sessionFile: "/g/s.b64")
         #expect(
@@ -102,6 +103,8 @@ import Testing
             let error = try #require(throws: KataError.self) { try EncryptionBits.host() }
             #expect(error.code == .unsupported)
             #expect(error == expected as? KataError)
+            #expect(throws: error) { try SEVGuest(policy: 1) }
+            #expect(throws: error) { try SNPGuest() }
         }
     }
 }

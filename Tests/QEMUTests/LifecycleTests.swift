@@ -106,7 +106,7 @@ import Testing
         var commandLine = try guest.commandLine(bootKernel: false, startPaused: true)
         commandLine.apply(
             .sev(
-                SEVGuest(bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1), policy: 0x3),
+                try SEVGuest(bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1), policy: 0x3),
                 firmware: "/usr/share/ovmf/OVMF.fd"))
         commandLine.cpu = nil  // `-cpu host` aborts on this nested KVM before SEV is reached
         let error = await #expect(throws: KataError.self) {

@@ -29,12 +29,13 @@ public struct SEVGuest: QEMUArgumentConvertible, Equatable {
     public var dhCertFile: String?
     public var sessionFile: String?
 
+    /// `bits` nil: the host's CPUID values (throws `.unsupported` where the host has none).
     public init(
-        id: String = "sev", bits: EncryptionBits, policy: UInt32, kernelHashes: Bool = true,
+        id: String = "sev", bits: EncryptionBits? = nil, policy: UInt32, kernelHashes: Bool = true,
         dhCertFile: String? = nil, sessionFile: String? = nil
-    ) {
+    ) throws {
         self.id = id
-        self.bits = bits
+        self.bits = try bits ?? .host()
         self.policy = policy
         self.kernelHashes = kernelHashes
         self.dhCertFile = dhCertFile
@@ -68,8 +69,10 @@ public struct SNPGuest: QEMUArgumentConvertible, Equatable {
     public var idBlock: String?
     public var idAuth: String?
 
+    /// `bits` nil: the host's CPUID values (throws `.unsupported` where the host has none).
     public init(
-        id: String = "snp", bits: EncryptionBits, kernelHashes: Bool = true, policy: UInt64 = defaultPolicy,
+        id: String = "snp", bits: EncryptionBits? = nil, kernelHashes: Bool = true,
+        policy: UInt64 = defaultPolicy,
         hostData: [UInt8]? = nil, idBlock: String? = nil, idAuth: String? = nil
     ) throws {
         if let hostData, hostData.count != 32 {
@@ -77,7 +80,7 @@ public struct SNPGuest: QEMUArgumentConvertible, Equatable {
                 .invalidArgument, "sev-snp-guest host-data must be 32 bytes, got \(hostData.count)")
         }
         self.id = id
-        self.bits = bits
+        self.bits = try bits ?? .host()
         self.kernelHashes = kernelHashes
         self.policy = policy
         self.hostData = hostData

@@ -116,10 +116,3 @@ public final class QMPClient: Sendable {
         try? await channel.closeFuture.get()
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
