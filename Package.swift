@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "QEMU",
             dependencies: [
-                "KataCore", "Host", "Retry",
+                "KataCore", "Host", "CKataSys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +126,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
+        .testTarget(
+            name: "QEMUTests",
+            dependencies: [
+                "QEMU", "Host", "KataCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "ShimTests", dependencies: ["Shim"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),

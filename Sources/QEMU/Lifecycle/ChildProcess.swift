@@ -1,0 +1,118 @@
+import KataCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a child process ended.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        // The <sys/wait.h> macros, which Swift cannot import.
+        let signal = status & 0x7f
+        self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit status \(code)"
+        case .signaled(let signal): "killed by signal \(signal)"
+        }
+    }
+}
+
+/// A process started with posix_spawn (no shell), stdin from /dev/null and stdout+stderr into a
+/// file. A polling task reaps it, so its exit is noticed within `pollInterval` without blocking
+/// a thread, and it is reaped exactly once.
+final class ChildProcess: Sendable {
+    static let pollInterval: Duration = .milliseconds(50)
+
+    let pid: pid_t
+    private let state = Mutex<(status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>])>(
+        (nil, []))
+
+    init(executable: String, arguments: [String], outputPath: String) throws {
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+
+        // The child starts with no blocked signals and default dispositions, whatever this
+        // process (NIO ignores SIGPIPE) has set.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaultSignals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &fileActions, &attributes, argv, environ)
+        guard result == 0 else { throw KataError.system("posix_spawn \(executable)", errno: result) }
+        self.pid = pid
+        Task.detached { [self] in await monitor() }
+    }
+
+    /// The exit status once the process has been reaped.
+    var exitStatus: ExitStatus? { state.withLock { $0.status } }
+
+    func waitForExit() async -> ExitStatus {
+        await withCheckedContinuation { continuation in
+            let status = state.withLock { state -> ExitStatus? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+
+    /// Waits at most `timeout`; nil if the process is still running then.
+    func waitForExit(timeout: Duration) async -> ExitStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        return exitStatus
+    }
+
+    /// Sends `signal` unless the process was already reaped (its pid may then belong to another).
+    func send(_ signal: Int32) {
+        state.withLock { state in
+            if state.status == nil { _ = kill(pid, signal) }
+        }
+    }
+
+    private func monitor() async {
+        while true {
+            var status: Int32 = 0
+            // Holding the lock while reaping keeps `send` from signalling a recycled pid.
+            let exited = state.withLock { state -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>])? in
+                let result = waitpid(pid, &status, WNOHANG)
+                guard result == pid || (result < 0 && errno == ECHILD) else { return nil }
+                let exitStatus = result == pid ? ExitStatus(waitStatus: status) : .exited(-1)
+                state.status = exitStatus
+                defer { state.waiters.removeAll() }
+                return (exitStatus, state.waiters)
+            }
+            if let (exitStatus, waiters) = exited {
+                waiters.forEach { $0.resume(returning: exitStatus) }
+                return
+            }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+    }
+}

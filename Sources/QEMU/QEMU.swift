@@ -1,1 +1,0 @@
-// Module QEMU: filled in by its issue.

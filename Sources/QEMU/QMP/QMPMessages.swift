@@ -1,0 +1,67 @@
+import KataCore
+
+/// What QEMU announces when a client connects: `{"QMP": {"version": ..., "capabilities": [...]}}`.
+public struct QMPGreeting: Sendable, Equatable {
+    public var version: QMPVersion
+    public var capabilities: [String]
+
+    init(_ object: JSONObject) throws {
+        let qmp = try object.required("QMP", in: "QMP greeting").objectValue("QMP greeting.QMP")
+        version = try QMPVersion(
+            try qmp.required("version", in: "QMP greeting").objectValue("QMP greeting.version"))
+        capabilities = try qmp.required("capabilities", in: "QMP greeting").arrayValue(
+            "QMP greeting.capabilities"
+        )
+        .map { try $0.stringValue("QMP greeting.capabilities[]") }
+    }
+}
+
+/// QEMU's version, from the greeting or `query-version`.
+public struct QMPVersion: Sendable, Equatable {
+    public var major: Int
+    public var minor: Int
+    public var micro: Int
+    /// Distribution package string, e.g. "Debian 1:7.2+dfsg-7+deb12u18".
+    public var package: String
+
+    init(_ object: JSONObject) throws {
+        let qemu = try object.required("qemu", in: "version").objectValue("version.qemu")
+        major = Int(try qemu.int("major", in: "version.qemu"))
+        minor = Int(try qemu.int("minor", in: "version.qemu"))
+        micro = Int(try qemu.int("micro", in: "version.qemu"))
+        package = try object.optionalString("package", in: "version") ?? ""
+    }
+}
+
+/// An asynchronous QMP event such as SHUTDOWN, STOP, RESUME, DEVICE_DELETED or GUEST_PANICKED.
+public struct QMPEvent: Sendable, Equatable {
+    public var name: String
+    public var data: JSONObject
+    /// QEMU's timestamp in microseconds since the epoch.
+    public var timestampMicroseconds: Int64
+
+    public init(name: String, data: JSONObject = JSONObject(), timestampMicroseconds: Int64 = 0) {
+        self.name = name
+        self.data = data
+        self.timestampMicroseconds = timestampMicroseconds
+    }
+
+    init(_ object: JSONObject) throws {
+        name = try object.string("event", in: "QMP event")
+        data = try object["data"]?.objectValue("QMP event \(name).data") ?? JSONObject()
+        if let timestamp = try object["timestamp"]?.objectValue("QMP event \(name).timestamp") {
+            let seconds = try timestamp.int("seconds", in: "QMP event \(name).timestamp")
+            let microseconds = try timestamp.int("microseconds", in: "QMP event \(name).timestamp")
+            timestampMicroseconds = seconds * 1_000_000 + microseconds
+        } else {
+            timestampMicroseconds = 0
+        }
+    }
+}
+
+extension KataError {
+    /// The connection is gone; every command still waiting gets this.
+    static func qmpClosed(_ why: String) -> KataError {
+        KataError(.failedPrecondition, "QMP connection closed: \(why)")
+    }
+}

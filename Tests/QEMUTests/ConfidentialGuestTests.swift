@@ -1,0 +1,110 @@
+import Host
+import KataCore
+import Testing
+
+@testable import QEMU
+
+/// No SEV/SNP/TDX hardware here: these check the exact launch arguments (a real SEV launch
+/// attempt is in LifecycleTests).
+@Suite struct ConfidentialGuestTests {
+    static let bits = EncryptionBits(cBitPosition: 51, reducedPhysBits: 1)
+
+    func base() -> QEMUCommandLine {
+        QEMUCommandLine(machine: Machine(accelerator: .tcg), memory: Memory(size: .mebibytes(2048)))
+    }
+
+    @Test func base64MatchesRFC4648() {
+        #expect(Base64.encode([]) == "")
+        #expect(Base64.encode(Array("f".utf8)) == "Zg==")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.encode(Array("foo".utf8)) == "Zm9v")
+    }
+
+    @Test func sevLaunchPath() throws {
+        var commandLine = base()
+        commandLine.apply(
+            .sev(try SEVGuest(bits: Self.bits, policy: 0x3), firmware: "/usr/share/ovmf/OVMF.fd"))
+        let expected = [
+            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=sev -cpu host,pmu=off",
+            "-smp 1 -m 2048M -object sev-guest,id=sev,cbitpos=51,reduced-phys-bits=1,policy=0x3,kernel-hashes=on",
+            "-drive if=pflash,format=raw,readonly=on,file=/usr/share/ovmf/OVMF.fd",
+            "-no-user-config -nodefaults -nographic --no-reboot",
+        ]
+        #expect(commandLine.arguments.joined(separator: " ") == expected.joined(separator: " "))
+        let es = try SEVGuest(
+            bits: Self.bits, policy: 0x7, kernelHashes: false, dhCertFile: "/g/dh.b64",
+            sessionFile: "/g/s.b64")
+        #expect(
+            es.qemuArguments == [
+                "-object",
+                "sev-guest,id=sev,cbitpos=51,reduced-phys-bits=1,policy=0x7,kernel-hashes=off,dh-cert-file=/g/dh.b64,session-file=/g/s.b64",
+            ])
+    }
+
+    @Test func snpLaunchPath() throws {
+        var commandLine = base()
+        commandLine.apply(.snp(try SNPGuest(bits: Self.bits), firmware: "/fw/OVMF.fd"))
+        let expected = [
+            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=snp -cpu EPYC-v4,pmu=off",
+            "-smp 1 -m 2048M -object sev-snp-guest,id=snp,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,policy=0x30000",
+            "-bios /fw/OVMF.fd -no-user-config -nodefaults -nographic --no-reboot",
+        ]
+        #expect(commandLine.arguments.joined(separator: " ") == expected.joined(separator: " "))
+        let full = try SNPGuest(
+            bits: Self.bits, hostData: Array(0..<32), idBlock: "SUQtQkxPQ0s=", idAuth: "SUQtQVVUSA==")
+        #expect(
+            full.qemuArguments == [
+                "-object",
+                [
+                    "sev-snp-guest,id=snp,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,policy=0x30000",
+                    "host-data=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,id-block=SUQtQkxPQ0s=,id-auth=SUQtQVVUSA==",
+                ].joined(separator: ","),
+            ])
+        #expect(throws: KataError.self) { try SNPGuest(bits: Self.bits, hostData: [1, 2, 3]) }
+    }
+
+    @Test func tdxLaunchPath() throws {
+        var commandLine = base()
+        commandLine.apply(.tdx(try TDXGuest(), firmware: "/fw/OVMF.inteltdx.fd"))
+        #expect(
+            commandLine.arguments == [
+                "-machine", "q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=tdx",
+                "-cpu", "host,-vmx-rdseed-exit,pmu=off", "-smp", "1", "-m", "2048M",
+                "-object", #"{"qom-type":"tdx-guest","id":"tdx"}"#, "-bios", "/fw/OVMF.inteltdx.fd",
+                "-no-user-config", "-nodefaults", "-nographic", "--no-reboot",
+            ])
+        let full = try TDXGuest(
+            mrConfigID: [UInt8](repeating: 0xab, count: 48), quoteGenerationSocket: .vsock(cid: 2, port: 4050)
+        )
+        let expected = [
+            #"{"qom-type":"tdx-guest","id":"tdx","#,
+            #""mrconfigid":"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6ur","#,
+            #""quote-generation-socket":{"type":"vsock","cid":"2","port":"4050"}}"#,
+        ]
+        #expect(full.qemuArguments == ["-object", expected.joined()])
+        let unix = try TDXGuest(quoteGenerationSocket: .unix(path: "/run/qgs \"x\".sock"))
+        #expect(
+            unix.qemuArguments[1]
+                == #"{"qom-type":"tdx-guest","id":"tdx","quote-generation-socket":{"type":"unix","path":"/run/qgs \"x\".sock"}}"#
+        )
+        #expect(throws: KataError.self) { try TDXGuest(mrConfigID: [0]) }
+    }
+
+    /// Without explicit values the object takes the host's CPUID 0x8000001F, or the error says
+    /// the host has none.
+    @Test func encryptionBitsComeFromTheHost() throws {
+        switch Result(catching: { try MemoryEncryptionInfo.current() }) {
+        case .success(let info):
+            let bits = try EncryptionBits.host()
+            #expect(
+                bits == EncryptionBits(cBitPosition: info.cBitPosition, reducedPhysBits: info.reducedPhysBits)
+            )
+        case .failure(let expected):
+            let error = try #require(throws: KataError.self) { try EncryptionBits.host() }
+            #expect(error.code == .unsupported)
+            #expect(error == expected as? KataError)
+            #expect(throws: error) { try SEVGuest(policy: 1) }
+            #expect(throws: error) { try SNPGuest() }
+        }
+    }
+}
