@@ -61,7 +61,8 @@ import Testing
 
     @Test func realHostCheck() throws {
         let command = try CheckCommand.parse([])
-        #expect(command.qemu == "/usr/bin/qemu-system-x86_64")
+        #expect(command.qemu == nil)  // taken from the configuration, else its default
+        #expect(command.qemuPath() == "/usr/bin/qemu-system-x86_64")
         let report = command.makeReport()
         #expect(report.canRunVM)
         #expect(report.checks.contains { $0.name == "KVM_CREATE_VM" || $0.name == "/dev/kvm" })
@@ -71,6 +72,7 @@ import Testing
     @Test func rootRegistersTheVerbs() throws {
         #expect(try KataRuntimeCommand.parseAsRoot(["check", "--json"]) is CheckCommand)
         #expect(try KataRuntimeCommand.parseAsRoot(["version"]) is VersionCommand)
+        #expect(try KataRuntimeCommand.parseAsRoot(["env", "--json"]) is EnvCommand)
     }
 }
 
