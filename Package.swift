@@ -86,6 +86,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: Hypervisor layer: the runtime's view of a VM, QEMU underneath
+        .target(
+            name: "Hypervisor",
+            dependencies: ["KataCore", "KataConfig", "QEMU", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: OCI runtime-spec types (config.json)
         .target(name: "OCI"),
 
@@ -94,6 +99,14 @@ let package = Package(
 
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
         .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
+
+        // MARK: Runtime layer: sandboxes, containers, IO (upstream's virtcontainers)
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "KataCore", "KataConfig", "Hypervisor", "Agent", "OCI",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: containerd-shim-kata-v2
         .target(name: "Shim", dependencies: ["KataCore", "COpenSSL"]),

@@ -1,3 +1,4 @@
+import KataCore
 import CKataSys
 import Synchronization
 

@@ -1,3 +1,4 @@
+import KataCore
 import Synchronization
 
 #if canImport(Glibc)

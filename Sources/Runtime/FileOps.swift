@@ -1,0 +1,84 @@
+import KataCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The few file operations the runtime needs, as plain system calls with errors that name the
+/// path.
+enum FileOps {
+    static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw errno == ENOENT
+                ? KataError(.notFound, "\(path): no such file")
+                : KataError.system("open \(path)", errno: errno)
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw KataError.system("read \(path)", errno: errno) }
+            if n == 0 { return out }
+            out += chunk[0..<n]
+        }
+    }
+
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temp = path + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw KataError.system("open \(temp)", errno: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                close(fd)
+                throw KataError.system("write \(temp)", errno: errno)
+            }
+            offset += n
+        }
+        fsync(fd)
+        close(fd)
+        guard rename(temp, path) == 0 else { throw KataError.system("rename \(temp)", errno: errno) }
+    }
+
+    static func makeDirectories(_ path: String, mode: mode_t = 0o711) throws {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/\(part)"
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw KataError.system("mkdir \(current)", errno: errno)
+            }
+        }
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Removes a directory tree that holds no mounts (callers unmount first); never follows
+    /// symlinks and never crosses into another filesystem.
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            if let dir = opendir(path) {
+                while let entry = readdir(dir) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                    }
+                    guard name != "." && name != ".." else { continue }
+                    var child = stat()
+                    let childPath = "\(path)/\(name)"
+                    if lstat(childPath, &child) == 0 && child.st_dev != info.st_dev { continue }  // a mount
+                    removeTree(childPath)
+                }
+                closedir(dir)
+            }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Agent
+import Hypervisor
+import KataConfig
+import KataCore
+import Logging
+import OCI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Connects to the agent at the host end of its channel, retrying until `timeout`.
+public typealias AgentDialer =
+    @Sendable (_ socketPath: String, _ timeout: Duration) async throws -> any KataAgent
+
+/// Starts a VM for a hypervisor plan (QEMU by default; tests may substitute).
+public typealias HypervisorLauncher =
+    @Sendable (_ plan: VMPlan, _ logger: Logger) async throws -> any Hypervisor
+
+/// One pod's VM, its agent connection, and the container root filesystems shared into it.
+/// Every directory, mount and process it makes is recorded in `SandboxState` on disk before
+/// it exists, so a crashed shim can be cleaned up after (`Sandbox.cleanUp`).
+public actor Sandbox {
+    public let id: String
+    public let paths: SandboxPaths
+    public let configuration: KataConfiguration
+    public let hypervisor: any Hypervisor
+    public let agent: any KataAgent
+    private var state: SandboxState
+    private let logger: Logger
+
+    private init(
+        id: String, paths: SandboxPaths, configuration: KataConfiguration, hypervisor: any Hypervisor,
+        agent: any KataAgent, state: SandboxState, logger: Logger
+    ) {
+        self.id = id
+        self.paths = paths
+        self.configuration = configuration
+        self.hypervisor = hypervisor
+        self.agent = agent
+        self.state = state
+        self.logger = logger
+    }
+
+    public var containerIDs: [String] { state.containers }
+    public var hypervisorPID: Int32 { hypervisor.pid }
+
+    /// Boots the VM, connects the agent and has it mount the shared directory. On failure
+    /// everything made so far is undone.
+    public static func create(
+        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
+        launcher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }, logger: Logger
+    ) async throws -> Sandbox {
+        var logger = logger
+        logger[metadataKey: "sandbox"] = "\(id)"
+        var state = SandboxState(paths: paths)
+        try FileOps.makeDirectories(paths.sharedDirectory)
+        try state.save()
+        var hypervisor: (any Hypervisor)?
+        do {
+            let plan = try VMPlan(
+                sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
+                configuration: configuration.hypervisor)
+            let started = ContinuousClock.now
+            let vm = try await launcher(plan, logger)
+            hypervisor = vm
+            state.hypervisorPID = vm.pid
+            try state.save()
+            let agent = try await dialer(vm.agentSocketPath, .seconds(configuration.agent.dialTimeout))
+            try await agent.createSandbox(
+                SandboxRequest(
+                    hostname: String(id.prefix(63)), sandboxID: id,
+                    storages: [
+                        .virtio9p(
+                            tag: plan.shareTag, mountPoint: SandboxPaths.guestSharedMount,
+                            msize: UInt32(configuration.hypervisor.msize9p))
+                    ], kernelModules: configuration.agent.kernelModules))
+            logger.info(
+                "sandbox ready",
+                metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
+            return Sandbox(
+                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: agent,
+                state: state,
+                logger: logger)
+        } catch {
+            logger.error("sandbox creation failed: \(error)")
+            await hypervisor?.stop(timeout: .seconds(2))
+            Self.removeDirectories(paths)
+            throw error
+        }
+    }
+
+    /// Shares the container's root filesystem and has the agent create the container.
+    public func createContainer(id containerID: String, spec: Spec, rootfs: [RootfsMount], bundle: String)
+        async throws
+    {
+        let target = paths.hostRootfs(container: containerID)
+        state.mounts.append(target)
+        state.containers.append(containerID)
+        try state.save()
+        do {
+            // With no mounts from containerd, the bundle's rootfs directory is the root.
+            let mounts =
+                rootfs.isEmpty
+                ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
+            try mountAll(mounts, at: target)
+            let guestSpec = spec.forGuest(
+                containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID))
+            try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec))
+        } catch {
+            try? RootfsMount.unmount(target)
+            forget(containerID, mount: target)
+            throw error
+        }
+    }
+
+    /// Removes the container in the guest and its shared root filesystem on the host.
+    public func removeContainer(id containerID: String) async throws {
+        defer {
+            let target = paths.hostRootfs(container: containerID)
+            try? RootfsMount.unmount(target)
+            FileOps.removeTree("\(paths.sharedDirectory)/\(containerID)")
+            forget(containerID, mount: target)
+        }
+        try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
+    }
+
+    /// Stops the VM (the agent first, then QEMU gracefully, then by force) and removes every
+    /// mount and directory the sandbox made.
+    public func stop() async {
+        try? await agent.destroySandbox()
+        await agent.close()
+        await hypervisor.stop(timeout: .seconds(5))
+        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        Self.removeDirectories(paths)
+        logger.info("sandbox stopped")
+    }
+
+    /// After a shim crash: kill the VM the persisted state names and remove what it recorded.
+    public static func cleanUp(paths: SandboxPaths, logger: Logger) {
+        guard let state = try? SandboxState.load(paths) else {
+            removeDirectories(paths)
+            return
+        }
+        if let pid = state.hypervisorPID, isQEMU(pid: pid, sandboxID: paths.sandboxID) {
+            kill(pid, SIGKILL)
+            logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
+        }
+        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        removeDirectories(paths)
+    }
+
+    private func mountAll(_ mounts: [RootfsMount], at target: String) throws {
+        // Several mounts stack on the same target (containerd's layered form).
+        for mount in mounts { try mount.mount(at: target) }
+    }
+
+    private func forget(_ containerID: String, mount: String) {
+        state.containers.removeAll { $0 == containerID }
+        state.mounts.removeAll { $0 == mount }
+        try? state.save()
+    }
+
+    static func removeDirectories(_ paths: SandboxPaths) {
+        FileOps.removeTree(paths.sharedBase)
+        FileOps.removeTree(paths.stateDirectory)
+    }
+
+    /// Only a process whose command line names this sandbox is ours to kill (pids are reused).
+    static func isQEMU(pid: Int32, sandboxID: String) -> Bool {
+        guard let bytes = try? FileOps.read("/proc/\(pid)/cmdline") else { return false }
+        let text = String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        return text.contains("sandbox-\(sandboxID)")
+    }
+}
+
+/// A duration in whole milliseconds, for log fields.
+func wholeMilliseconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+}

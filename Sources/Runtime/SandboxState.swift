@@ -1,0 +1,42 @@
+import KataCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// What is persisted about a sandbox so that `containerd-shim-kata-v2 delete` can clean up
+/// after a shim that died: the VM's pid and the mounts the shim made.
+public struct SandboxState: Sendable, Equatable, Codable {
+    public var paths: SandboxPaths
+    public var hypervisorPID: Int32?
+    /// Host mount points this sandbox made (container root filesystems), in mount order.
+    public var mounts: [String]
+    public var containers: [String]
+
+    public init(
+        paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = []
+    ) {
+        self.paths = paths
+        self.hypervisorPID = hypervisorPID
+        self.mounts = mounts
+        self.containers = containers
+    }
+
+    /// Writes the state atomically (temp file + rename), so a crash never leaves half a file.
+    public func save() throws {
+        try FileOps.makeDirectories(paths.stateDirectory)
+        let data = try JSONEncoder().encode(self)
+        try FileOps.writeAtomically(paths.stateFile, Array(data))
+    }
+
+    public static func load(_ paths: SandboxPaths) throws -> SandboxState {
+        let bytes = try FileOps.read(paths.stateFile)
+        do {
+            return try JSONDecoder().decode(SandboxState.self, from: Data(bytes))
+        } catch {
+            throw KataError(.malformedInput, "\(paths.stateFile): \(error)")
+        }
+    }
+}
