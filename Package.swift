@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "Protocols",
             dependencies: [
-                .product(name: "SwiftProtobuf", package: "swift-protobuf")
+                "TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ], exclude: ["proto"]),
 
         // MARK: QEMU backend
@@ -109,7 +109,14 @@ let package = Package(
             ]),
 
         // MARK: containerd-shim-kata-v2
-        .target(name: "Shim", dependencies: ["KataCore", "COpenSSL"]),
+        .target(
+            name: "Shim",
+            dependencies: [
+                "KataCore", "COpenSSL", "KataConfig", "KataLog", "Runtime", "Agent", "OCI", "TTRPC",
+                "Protocols",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(

@@ -1,4 +1,5 @@
 import SwiftProtobuf
+import TTRPC
 
 /// Names one RPC of a protobuf service together with its argument and result types.
 ///
@@ -23,3 +24,6 @@ public struct RPCMethod<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.
         self.serverStreaming = serverStreaming
     }
 }
+
+// The transport takes the generated descriptors directly; declared once, here.
+extension RPCMethod: TTRPCMethodDescriptor {}
