@@ -65,5 +65,5 @@ protos: deps
 	sed -i '1i // swift-format-ignore-file' Sources/Protocols/*.pb.swift Sources/TTRPC/Generated/*.pb.swift
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
-bench-ttrpc: build
+bench-ttrpc: deps
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) ttrpc-bench

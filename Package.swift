@@ -97,6 +97,11 @@ let package = Package(
         .executableTarget(
             name: "KataRuntimeMain", dependencies: ["KataRuntimeCLI"],
             path: "Sources/kata-runtime"),
+        // `make bench-ttrpc`: ttrpc round trips over a unix socket (not part of the tests).
+        .executableTarget(
+            name: "ttrpc-bench",
+            dependencies: ["TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/ttrpc-bench"),
 
         // MARK: Tests
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID"]),

@@ -40,15 +40,20 @@ final class RawPeer {
     }
 
     /// The next frame, or nil once the other side closed the connection. Fails after `timeout`.
-    func nextFrame(timeout: Duration = .seconds(5)) throws -> Frame? {
+    /// Polls without blocking: a blocked thread would starve Swift's cooperative pool, which the
+    /// server under test needs.
+    func nextFrame(timeout: Duration = .seconds(5)) async throws -> Frame? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let frame = try reader.next() { return frame }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard ContinuousClock.now < deadline, poll(&poller, 1, 100) >= 0 else {
+            guard ContinuousClock.now < deadline, poll(&poller, 1, 0) >= 0 else {
                 throw KataError(.timeout, "raw peer: no frame within \(timeout)")
             }
-            guard poller.revents != 0 else { continue }
+            guard poller.revents != 0 else {
+                try await Task.sleep(for: .milliseconds(2))
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count <= 0 { return nil }
@@ -57,8 +62,10 @@ final class RawPeer {
     }
 
     /// The status of the next response frame on `id`.
-    func nextStatus(on id: UInt32) throws -> TTRPCStatusCode? {
-        guard let frame = try nextFrame(), frame.type == .response, frame.streamID == id else { return nil }
+    func nextStatus(on id: UInt32) async throws -> TTRPCStatusCode? {
+        guard let frame = try await nextFrame(), frame.type == .response, frame.streamID == id else {
+            return nil
+        }
         let response = try Ttrpc_Response(serializedBytes: Array(buffer: frame.payload))
         return TTRPCStatusCode(wireValue: response.status.code)
     }

@@ -31,7 +31,7 @@ import Testing
         try await withPeers { client, peer in
             let slow = Task { try await client.call(TestMethods.sleep, Google_Protobuf_Int64Value(300)) }
             try peer.send([0x00, 0x40, 0x00, 0x01, 0, 0, 0, 1, 1, 0])  // 4 MiB + 1
-            #expect(try peer.nextFrame() == nil)
+            #expect(try await peer.nextFrame() == nil)
             _ = try await slow.value
             let reply = try await client.call(TestMethods.echo, Google_Protobuf_StringValue("still here"))
             #expect(reply.value == "still here")
@@ -42,15 +42,15 @@ import Testing
         try await withPeers { _, peer in
             let echo = Google_Protobuf_StringValue("x")
             try peer.sendRequest(id: 2, service: TestMethods.service, method: "Echo", payload: echo)
-            #expect(try peer.nextStatus(on: 2) == .invalidArgument)
+            #expect(try await peer.nextStatus(on: 2) == .invalidArgument)
             try peer.send(Frame(streamID: 1, type: .request, payload: ByteBuffer(bytes: [0xff, 0xff, 0xff])))
-            #expect(try peer.nextStatus(on: 1) == .invalidArgument)
+            #expect(try await peer.nextStatus(on: 1) == .invalidArgument)
             try peer.send(Frame(streamID: 9, type: .data, payload: ByteBuffer(string: "orphan")))
-            #expect(try peer.nextStatus(on: 9) == .invalidArgument)
+            #expect(try await peer.nextStatus(on: 9) == .invalidArgument)
             try peer.sendRequest(id: 11, service: TestMethods.service, method: "Echo", payload: echo)
-            #expect(try peer.nextStatus(on: 11) == .ok)
+            #expect(try await peer.nextStatus(on: 11) == .ok)
             try peer.sendRequest(id: 11, service: TestMethods.service, method: "Echo", payload: echo)
-            #expect(try peer.nextStatus(on: 11) == .invalidArgument)
+            #expect(try await peer.nextStatus(on: 11) == .invalidArgument)
         }
     }
 
@@ -61,7 +61,7 @@ import Testing
             try peer.sendRequest(
                 id: 3, service: TestMethods.service, method: "Echo", payload: Google_Protobuf_StringValue("y")
             )
-            let frame = try #require(try peer.nextFrame())
+            let frame = try #require(try await peer.nextFrame())
             let response = try Ttrpc_Response(serializedBytes: Array(buffer: frame.payload))
             #expect(frame.streamID == 3 && response.status.code == 0)
             #expect(try Google_Protobuf_StringValue(serializedBytes: response.payload).value == "y")
@@ -80,7 +80,7 @@ import Testing
                 Frame(
                     streamID: 1, type: .request,
                     payload: ByteBuffer(bytes: try request.serializedBytes() as [UInt8])))
-            #expect(try peer.nextStatus(on: 1) == .deadlineExceeded)
+            #expect(try await peer.nextStatus(on: 1) == .deadlineExceeded)
             #expect(ContinuousClock.now - start < .seconds(3))
         }
     }
