@@ -115,9 +115,10 @@ let package = Package(
         .testTarget(
             name: "TTRPCTests",
             dependencies: [
-                "TTRPC", "Protocols",
+                "TTRPC", "Protocols", "KataCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU", "Host"]),
         .testTarget(name: "KataRuntimeCLITests", dependencies: ["KataRuntimeCLI"]),
