@@ -52,6 +52,7 @@ format:
 
 # Regenerates the committed Swift code from our .proto files. protoc-gen-swift is built from the
 # swift-protobuf checkout SwiftPM resolved, so the generated code matches the linked library.
+# Generated files keep protoc-gen-swift's layout and are marked for swift-format to skip.
 PROTOC_GEN_SWIFT := $(BUILD_DIR)/protoc-gen-swift/release/protoc-gen-swift
 PROTO_INCLUDE := /usr/include
 protos: deps
@@ -69,9 +70,8 @@ protos: deps
 		--swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
 		--swift_out=.. $$(find . -name '*.proto' | sort)
 	python3 scripts/gen-rpc-methods.py Sources/Protocols/proto Sources/Protocols/RPCMethods.generated.swift
-	# Generated code keeps protoc-gen-swift's layout; swift-format skips it.
 	sed -i '1i // swift-format-ignore-file' Sources/Protocols/*.pb.swift Sources/TTRPC/Generated/*.pb.swift
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
-bench-ttrpc: build
+bench-ttrpc: deps
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) ttrpc-bench

@@ -129,6 +129,11 @@ let package = Package(
         .executableTarget(
             name: "KataRuntimeMain", dependencies: ["KataRuntimeCLI"],
             path: "Sources/kata-runtime"),
+        // `make bench-ttrpc`: ttrpc round trips over a unix socket (not part of the tests).
+        .executableTarget(
+            name: "ttrpc-bench",
+            dependencies: ["TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/ttrpc-bench"),
 
         // MARK: Tests
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
@@ -142,9 +147,10 @@ let package = Package(
         .testTarget(
             name: "TTRPCTests",
             dependencies: [
-                "TTRPC", "Protocols",
+                "TTRPC", "Protocols", "KataCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(
             name: "QEMUTests",

@@ -2,7 +2,7 @@ import SwiftProtobuf
 
 /// Names an RPC and its message types, so calls and handler registrations are typed.
 /// `Protocols.RPCMethod` has exactly these members; a module importing both makes it conform
-/// with `extension RPCMethod: @retroactive TTRPCMethodDescriptor {}`.
+/// with `extension RPCMethod: TTRPCMethodDescriptor {}`.
 public protocol TTRPCMethodDescriptor: Sendable {
     associatedtype Request: SwiftProtobuf.Message
     associatedtype Response: SwiftProtobuf.Message
