@@ -112,7 +112,8 @@ let package = Package(
         .target(
             name: "Shim",
             dependencies: [
-                "KataCore", "COpenSSL", "KataConfig", "KataLog", "Runtime", "Agent", "OCI", "TTRPC",
+                "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "Agent", "OCI",
+                "TTRPC",
                 "Protocols",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),

@@ -21,11 +21,11 @@ public typealias HypervisorLauncher =
 /// Every directory, mount and process it makes is recorded in `SandboxState` on disk before
 /// it exists, so a crashed shim can be cleaned up after (`Sandbox.cleanUp`).
 public actor Sandbox {
-    public let id: String
-    public let paths: SandboxPaths
-    public let configuration: KataConfiguration
-    public let hypervisor: any Hypervisor
-    public let agent: any KataAgent
+    public nonisolated let id: String
+    public nonisolated let paths: SandboxPaths
+    public nonisolated let configuration: KataConfiguration
+    public nonisolated let hypervisor: any Hypervisor
+    public nonisolated let agent: any KataAgent
     private var state: SandboxState
     private let logger: Logger
 

@@ -48,4 +48,9 @@ int ckata_recv_fd(int sock);
 /// pipe2(fds, O_CLOEXEC). Returns 0 or -errno.
 int ckata_pipe_cloexec(int fds[2]);
 
+/// Starts `path` with `argv`/`envp` in a new session (setsid), with working directory `cwd`
+/// and stdin/stdout/stderr on /dev/null: a daemon that outlives its parent. Returns 0 and sets
+/// *pid, or -errno.
+int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[], const char *cwd, int *pid);
+
 #endif

@@ -1,0 +1,209 @@
+import Agent
+import Foundation
+import KataConfig
+import KataCore
+import Logging
+import OCI
+import Protocols
+import Runtime
+import SwiftProtobuf
+
+/// containerd's task API for one shim, over one sandbox: the first container creates the VM
+/// (it is the sandbox), later containers of the same pod join it. Requests arrive in
+/// containerd's types and leave as runtime calls; `TaskService+TTRPC` does the wire side.
+public actor TaskService {
+    let namespace: String
+    let shimID: String
+    let events: EventPublisher
+    let dialer: AgentDialer
+    let loadConfiguration:
+        @Sendable (_ annotations: [String: String], _ shimConfigPath: String?) throws -> KataConfiguration
+    let logger: Logger
+    let stateRoot: String
+    let sharedRoot: String
+    var sandbox: Sandbox?
+    var containers: [String: ContainerRecord] = [:]
+    /// Called once Shutdown finds nothing left to serve.
+    let onShutdown: @Sendable () -> Void
+
+    public init(
+        namespace: String, shimID: String, events: EventPublisher, dialer: @escaping AgentDialer,
+        loadConfiguration: @escaping @Sendable ([String: String], String?) throws -> KataConfiguration,
+        stateRoot: String = SandboxPaths.defaultStateRoot,
+        sharedRoot: String = SandboxPaths.defaultSharedRoot,
+        logger: Logger, onShutdown: @escaping @Sendable () -> Void
+    ) {
+        self.namespace = namespace
+        self.shimID = shimID
+        self.events = events
+        self.dialer = dialer
+        self.loadConfiguration = loadConfiguration
+        self.stateRoot = stateRoot
+        self.sharedRoot = sharedRoot
+        self.logger = logger
+        self.onShutdown = onShutdown
+    }
+
+    var hypervisorPID: UInt32 { UInt32(bitPattern: (sandboxPID ?? 0)) }
+    private var sandboxPID: Int32?
+
+    // MARK: Create / Start
+
+    func create(_ request: Containerd_Task_V2_CreateTaskRequest) async throws
+        -> Containerd_Task_V2_CreateTaskResponse
+    {
+        guard containers[request.id] == nil else {
+            throw KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
+        }
+        let spec = try readSpec(bundle: request.bundle)
+        let sandbox = try await sandboxFor(request: request, spec: spec)
+        let rootfs = request.rootfs.map { RootfsMount(type: $0.type, source: $0.source, options: $0.options) }
+        try await sandbox.createContainer(id: request.id, spec: spec, rootfs: rootfs, bundle: request.bundle)
+        let paths = ProcessIO.Paths(
+            stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal)
+        let record = ProcessRecord(containerID: request.id, execID: "", io: paths, execSpec: nil)
+        containers[request.id] = ContainerRecord(
+            id: request.id, bundle: request.bundle, spec: spec, initProcess: record)
+        startRelay(record, agent: sandbox.agent)
+
+        var event = Containerd_Events_TaskCreate()
+        event.containerID = request.id
+        event.bundle = request.bundle
+        event.rootfs = request.rootfs
+        event.io.stdin = request.stdin
+        event.io.stdout = request.stdout
+        event.io.stderr = request.stderr
+        event.io.terminal = request.terminal
+        event.pid = hypervisorPID
+        events.publish(event)
+        var response = Containerd_Task_V2_CreateTaskResponse()
+        response.pid = hypervisorPID
+        return response
+    }
+
+    func start(_ request: Containerd_Task_V2_StartRequest) async throws -> Containerd_Task_V2_StartResponse {
+        let (container, process) = try lookup(request.id, request.execID)
+        guard process.status == .created else {
+            throw KataError(.failedPrecondition, "\(describe(process)) is \(process.status), not created")
+        }
+        let agent = try requireSandbox().agent
+        if request.execID.isEmpty {
+            try await agent.startContainer(id: container.id)
+        } else {
+            guard let spec = process.execSpec else {
+                throw KataError(.invalidArgument, "\(describe(process)): no process spec")
+            }
+            try await agent.execProcess(containerID: container.id, execID: request.execID, process: spec)
+            startRelay(process, agent: agent)
+        }
+        process.status = .running
+        watchExit(process, agent: agent)
+        if request.execID.isEmpty {
+            var event = Containerd_Events_TaskStart()
+            event.containerID = container.id
+            event.pid = hypervisorPID
+            events.publish(event)
+        } else {
+            var event = Containerd_Events_TaskExecStarted()
+            event.containerID = container.id
+            event.execID = request.execID
+            event.pid = hypervisorPID
+            events.publish(event)
+        }
+        var response = Containerd_Task_V2_StartResponse()
+        response.pid = hypervisorPID
+        return response
+    }
+
+    // MARK: Helpers shared by the verbs
+
+    func lookup(_ id: String, _ execID: String) throws -> (ContainerRecord, ProcessRecord) {
+        guard let container = containers[id] else { throw KataError(.notFound, "container \(id) not found") }
+        guard let process = container.process(execID) else {
+            throw KataError(.notFound, "container \(id) has no process \(execID)")
+        }
+        return (container, process)
+    }
+
+    func requireSandbox() throws -> Sandbox {
+        guard let sandbox else { throw KataError(.failedPrecondition, "no sandbox in this shim") }
+        return sandbox
+    }
+
+    func describe(_ process: ProcessRecord) -> String {
+        process.execID.isEmpty
+            ? "container \(process.containerID)" : "exec \(process.execID) of \(process.containerID)"
+    }
+
+    func startRelay(_ process: ProcessRecord, agent: any KataAgent) {
+        let relay = ProcessIO(
+            containerID: process.containerID, execID: process.execID, paths: process.io, agent: agent)
+        process.relay = relay
+        relay.start()
+    }
+
+    /// Waits for the process in the guest, then for its output to reach containerd, and only
+    /// then reports the exit: `ctr run` must not lose the last lines.
+    func watchExit(_ process: ProcessRecord, agent: any KataAgent) {
+        Task {
+            let code: Int32
+            do {
+                code = try await agent.waitProcess(containerID: process.containerID, execID: process.execID)
+            } catch {
+                logger.error("waiting for \(describe(process)) failed: \(error)")
+                code = 255
+            }
+            await process.relay?.waitForOutput()
+            exited(process, code: code)
+        }
+    }
+
+    func exited(_ process: ProcessRecord, code: Int32) {
+        process.status = .stopped
+        process.exitStatus = UInt32(bitPattern: code)
+        process.exitedAt = Date()
+        var event = Containerd_Events_TaskExit()
+        event.containerID = process.containerID
+        event.id = process.execID.isEmpty ? process.containerID : process.execID
+        event.pid = hypervisorPID
+        event.exitStatus = process.exitStatus
+        event.exitedAt = process.exitedAtTimestamp
+        events.publish(event)
+        process.exited.open()
+    }
+
+    func readSpec(bundle: String) throws -> Spec {
+        let path = "\(bundle)/config.json"
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw KataError(.notFound, "\(path): cannot read the OCI spec: \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(Spec.self, from: data)
+        } catch {
+            throw KataError(.invalidArgument, "\(path): not a valid OCI spec: \(error)")
+        }
+    }
+
+    /// The sandbox for a new container: this shim's, or a new one when this is the first.
+    func sandboxFor(request: Containerd_Task_V2_CreateTaskRequest, spec: Spec) async throws -> Sandbox {
+        if let sandbox { return sandbox }
+        var configPath: String?
+        if request.hasOptions, let options = try? request.options.unpack(Runtimeoptions_V1_Options.self),
+            !options.configPath.isEmpty
+        {
+            configPath = options.configPath
+        }
+        let configuration = try loadConfiguration(spec.annotations ?? [:], configPath)
+        let sandboxID = PodAnnotations(spec.annotations ?? [:]).sandboxID ?? request.id
+        let created = try await Sandbox.create(
+            id: sandboxID, configuration: configuration,
+            paths: SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot),
+            dialer: dialer, logger: logger)
+        sandbox = created
+        sandboxPID = await created.hypervisorPID
+        return created
+    }
+}
