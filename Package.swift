@@ -161,6 +161,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "ShimTests", dependencies: ["Shim"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(

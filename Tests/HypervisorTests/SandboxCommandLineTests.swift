@@ -1,0 +1,66 @@
+import Hypervisor
+import KataConfig
+import QEMU
+import Testing
+
+@Suite struct SandboxCommandLineTests {
+    func plan(_ edit: (inout QEMUConfig) -> Void = { _ in }) throws -> VMPlan {
+        var config = QEMUConfig()
+        config.kernel = "/k/vmlinux"
+        config.initrd = "/k/initrd.img"
+        config.defaultVCPUs = 2
+        config.defaultMemory = 512
+        config.kernelParams = "agent.log=debug"
+        edit(&config)
+        return try VMPlan(
+            sandboxID: "sb1", runDirectory: "/run/vc/sbs/sb1/vm", sharedDirectory: "/s/sb1/shared",
+            configuration: config)
+    }
+
+    @Test func plainSandboxRendersExactly() throws {
+        let args = try QEMUCommandLine.sandbox(plan(), accelerator: .tcg).arguments
+        let expected = [
+            "-name", "sandbox-sb1,debug-threads=on", "-machine", "q35,accel=tcg", "-smp", "2", "-m", "512M",
+            "-kernel", "/k/vmlinux", "-initrd", "/k/initrd.img", "-append",
+            "console=ttyS0 panic=1 quiet agent.log=debug",
+        ]
+        #expect(Array(args.prefix(expected.count)) == expected)
+        let joined = args.joined(separator: " ")
+        #expect(joined.contains("-device virtio-serial-pci,id=serial0"))
+        #expect(
+            joined.contains("-chardev socket,id=agent,path=/run/vc/sbs/sb1/vm/agent.sock,server=on,wait=off"))
+        #expect(joined.contains("-device virtserialport,chardev=agent,name=agent.channel.0"))
+        #expect(joined.contains("-fsdev local,id=fsdev-share0,path=/s/sb1/shared,security_model=none"))
+        #expect(joined.contains("-device virtio-9p-pci,id=share0,fsdev=fsdev-share0,mount_tag=kataShared"))
+        #expect(
+            joined.contains(
+                "-chardev file,id=console,path=/run/vc/sbs/sb1/vm/console.log -serial chardev:console"))
+    }
+
+    /// This host has no AMD memory encryption: an SNP sandbox must fail before QEMU starts,
+    /// saying why (the exact SNP arguments are covered by the QEMU module's string tests).
+    @Test func snpSandboxOnAHostWithoutSNPSaysSo() throws {
+        let plan = try plan {
+            $0.confidentialGuest = true
+            $0.guestProtection = .snp
+            $0.firmware = "/usr/share/ovmf/OVMF.fd"
+            $0.accelerator = .kvm
+        }
+        #expect {
+            try QEMUCommandLine.sandbox(plan, accelerator: .kvm)
+        } throws: { error in
+            "\(error)".contains("0x8000001F")
+        }
+    }
+
+    @Test func missingKernelOrInitrdIsAConfigError() {
+        #expect(throws: (any Error).self) { try plan { $0.initrd = "" } }
+        #expect(throws: (any Error).self) { try plan { $0.kernel = "" } }
+        #expect(throws: (any Error).self) {
+            try QEMUCommandLine.sandbox(
+                try plan {
+                    $0.confidentialGuest = true; $0.guestProtection = .tdx
+                }, accelerator: .kvm)
+        }
+    }
+}
