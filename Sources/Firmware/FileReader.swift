@@ -1,9 +1,10 @@
+import KataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import KataCore
 
 /// A read-only open file with bounds-checked positional reads and chunked streaming.
 ///

@@ -39,7 +39,8 @@ public struct FirmwareImage: Sendable {
         guard let eip = table.sevESResetEIP else {
             throw KataError(
                 .malformedInput,
-                "\(path): the OVMF footer table has no SEV-ES reset block entry (\(FirmwareGUID.sevESResetBlock))")
+                "\(path): the OVMF footer table has no SEV-ES reset block entry (\(FirmwareGUID.sevESResetBlock))"
+            )
         }
         return eip
     }

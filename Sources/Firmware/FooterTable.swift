@@ -53,7 +53,9 @@ public struct FooterTable: Sendable {
             entries: try walk(table, path: file.path, tableOffset: tableRange.lowerBound))
     }
 
-    private static func walk(_ table: [UInt8], path: String, tableOffset: Int) throws -> [FirmwareGUID: [UInt8]] {
+    private static func walk(_ table: [UInt8], path: String, tableOffset: Int) throws -> [FirmwareGUID:
+        [UInt8]]
+    {
         var entries: [FirmwareGUID: [UInt8]] = [:]
         var remaining = table.count
         while remaining >= entryHeaderSize {

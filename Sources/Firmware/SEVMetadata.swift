@@ -53,11 +53,13 @@ public enum SEVMetadata {
         let version = try header.uint32(at: 8, what: "SEV metadata version")
         guard version == 1 else {
             throw KataError(
-                .malformedInput, "\(file.path): SEV metadata at offset \(start) has version \(version), expected 1")
+                .malformedInput,
+                "\(file.path): SEV metadata at offset \(start) has version \(version), expected 1")
         }
         let count = Int(try header.uint32(at: 12, what: "SEV metadata section count"))
         // The sections live in the declared size, clipped to the file.
-        let available = pythonSliceRange(start: start + headerSize, end: start + declaredSize, count: file.size)
+        let available = pythonSliceRange(
+            start: start + headerSize, end: start + declaredSize, count: file.size)
         let needed = count * sectionSize
         guard needed <= available.count else {
             throw KataError(

@@ -6,7 +6,7 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kata-runtime",
         abstract: "Kata Containers runtime utility (Swift, confidential-computing build).",
-        subcommands: []
+        subcommands: [MeasureCommand.self]
     )
 
     public init() {}

@@ -24,7 +24,9 @@ public struct KernelHashes: Sendable, Equatable {
     /// Hashes the files, the kernel and the initrd concurrently (each is one sequential SHA-256,
     /// so two cores finish both in the time of the larger). An empty or absent initrd path means
     /// no initrd, as with QEMU.
-    public static func compute(kernelPath: String, initrdPath: String?, cmdline: String?) throws -> KernelHashes {
+    public static func compute(kernelPath: String, initrdPath: String?, cmdline: String?) throws
+        -> KernelHashes
+    {
         let kernelFile = try FileReader(path: kernelPath)
         let initrdFile = try initrdPath.flatMap { $0.isEmpty ? nil : $0 }.map { try FileReader(path: $0) }
         let files = [kernelFile] + (initrdFile.map { [$0] } ?? [])

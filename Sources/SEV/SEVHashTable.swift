@@ -21,7 +21,9 @@ public enum SEVHashTable {
     /// The padded table.
     public static func table(_ hashes: KernelHashes) -> [UInt8] {
         var bytes = headerGUID.bytes + littleEndianBytes(UInt16(tableSize))
-        for (guid, hash) in [(cmdlineGUID, hashes.cmdline), (initrdGUID, hashes.initrd), (kernelGUID, hashes.kernel)] {
+        for (guid, hash) in [
+            (cmdlineGUID, hashes.cmdline), (initrdGUID, hashes.initrd), (kernelGUID, hashes.kernel),
+        ] {
             bytes += guid.bytes + littleEndianBytes(UInt16(entrySize)) + hash
         }
         return bytes + [UInt8](repeating: 0, count: paddedSize - bytes.count)

@@ -26,7 +26,8 @@ public struct SNPLaunchDigest: Sendable {
         guard seed.count == Self.size else {
             throw KataError(
                 .invalidArgument,
-                "SNP launch digest seed must be \(Self.size) bytes (\(2 * Self.size) hex digits), got \(seed.count)")
+                "SNP launch digest seed must be \(Self.size) bytes (\(2 * Self.size) hex digits), got \(seed.count)"
+            )
         }
         value = seed
     }
@@ -54,7 +55,8 @@ public struct SNPLaunchDigest: Sendable {
         guard file.size % Self.pageSize == 0 else {
             throw KataError(
                 .malformedInput,
-                "\(file.path): size \(file.size) is not a multiple of \(Self.pageSize); SNP measures whole pages")
+                "\(file.path): size \(file.size) is not a multiple of \(Self.pageSize); SNP measures whole pages"
+            )
         }
         var offset = 0
         try file.forEachChunk(chunkSize: 256 * Self.pageSize) { chunk in

@@ -45,14 +45,16 @@ public enum SNPMeasurement {
             let what = "\(firmware.path): SEV metadata section \(index) (GPA \(hex(section.gpa)))"
             switch section.type {
             case .snpSecMem:
-                try digest.updateEmptyPages(vmm == .gce ? .unmeasured : .zero, gpa: gpa, length: size, what: what)
+                try digest.updateEmptyPages(
+                    vmm == .gce ? .unmeasured : .zero, gpa: gpa, length: size, what: what)
             case .snpSecrets:
                 try digest.update(.secrets, gpa: gpa, contents: SNPLaunchDigest.zeros)
             case .cpuid:
                 if vmm != .ec2 { try digest.update(.cpuid, gpa: gpa, contents: SNPLaunchDigest.zeros) }
             case .snpKernelHashes:
                 if let hashes {
-                    try measureHashTable(hashes, firmware: firmware, gpa: gpa, size: size, what: what, into: &digest)
+                    try measureHashTable(
+                        hashes, firmware: firmware, gpa: gpa, size: size, what: what, into: &digest)
                 } else {
                     try digest.updateEmptyPages(.zero, gpa: gpa, length: size, what: what)
                 }
@@ -87,7 +89,8 @@ public enum SNPMeasurement {
         }
         let page = try SEVHashTable.page(hashes, offsetInPage: Int(tableGPA & 0xfff))
         guard size == page.count else {
-            throw KataError(.malformedInput, "\(what): SNP_KERNEL_HASHES section is \(size) bytes, expected one page")
+            throw KataError(
+                .malformedInput, "\(what): SNP_KERNEL_HASHES section is \(size) bytes, expected one page")
         }
         try page.withUnsafeBytes { try digest.updateNormalPage(gpa: gpa, page: $0) }
     }
@@ -110,7 +113,8 @@ public enum SNPMeasurement {
         let sections = try svsm.sevMetadata()
         guard let entry = svsm.table.value32(.svsmInfo) else {
             throw KataError(
-                .malformedInput, "\(svsmPath): the footer table has no SVSM information entry (\(FirmwareGUID.svsmInfo))")
+                .malformedInput,
+                "\(svsmPath): the footer table has no SVSM information entry (\(FirmwareGUID.svsmInfo))")
         }
         let eip = UInt64(truncatingIfNeeded: Int(entry) &+ svsm.gpa)
         var digest = try SNPLaunchDigest()

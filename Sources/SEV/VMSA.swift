@@ -47,7 +47,8 @@ public enum VMSA {
         }
         var area = SaveArea()
         area.segment(.es, selector: 0, attributes: 0x93, limit: 0xffff, base: 0)
-        area.segment(.cs, selector: 0xf000, attributes: csAttributes, limit: 0xffff, base: UInt64(eip & 0xffff_0000))
+        area.segment(
+            .cs, selector: 0xf000, attributes: csAttributes, limit: 0xffff, base: UInt64(eip & 0xffff_0000))
         area.segment(.ss, selector: 0, attributes: ssAttributes, limit: 0xffff, base: 0)
         for segment in [SaveArea.Segment.ds, .fs, .gs] {
             area.segment(segment, selector: 0, attributes: 0x93, limit: 0xffff, base: 0)
@@ -56,7 +57,8 @@ public enum VMSA {
         area.segment(.idtr, selector: 0, attributes: 0, limit: 0xffff, base: 0)
         area.segment(.ldtr, selector: 0, attributes: 0x82, limit: 0xffff, base: 0)
         area.segment(.tr, selector: 0, attributes: trAttributes, limit: 0xffff, base: 0)
-        area.commonRegisters(cr0: 0x10, rip: UInt64(eip & 0xffff), pat: pat, rdx: rdx, sevFeatures: sevFeatures)
+        area.commonRegisters(
+            cr0: 0x10, rip: UInt64(eip & 0xffff), pat: pat, rdx: rdx, sevFeatures: sevFeatures)
         if fpu {
             area.put(UInt32(0x1f80), at: SaveArea.mxcsr)
             area.put(UInt16(0x37f), at: SaveArea.x87FCW)
@@ -116,7 +118,9 @@ struct SaveArea {
         }
     }
 
-    mutating func segment(_ segment: Segment, selector: UInt16, attributes: UInt16, limit: UInt32, base: UInt64) {
+    mutating func segment(
+        _ segment: Segment, selector: UInt16, attributes: UInt16, limit: UInt32, base: UInt64
+    ) {
         put(selector, at: segment.rawValue)
         put(attributes, at: segment.rawValue + 2)
         put(limit, at: segment.rawValue + 4)

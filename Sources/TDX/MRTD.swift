@@ -32,7 +32,8 @@ public enum MRTD {
                 for chunk in 0..<pageSize / chunkSize {
                     digest.update(record("MR.EXTEND", gpa: gpa + UInt64(chunk * chunkSize)))
                     page.withUnsafeBytes {
-                        digest.update(UnsafeRawBufferPointer(rebasing: $0[chunk * chunkSize..<(chunk + 1) * chunkSize]))
+                        digest.update(
+                            UnsafeRawBufferPointer(rebasing: $0[chunk * chunkSize..<(chunk + 1) * chunkSize]))
                     }
                 }
             }
@@ -49,11 +50,15 @@ public enum MRTD {
         return bytes
     }
 
-    private static func fill(_ page: inout [UInt8], from image: FirmwareImage, raw: Range<Int>, pageOffset: Int) throws {
+    private static func fill(
+        _ page: inout [UInt8], from image: FirmwareImage, raw: Range<Int>, pageOffset: Int
+    ) throws {
         let start = raw.lowerBound + pageOffset
         let available = max(0, min(pageSize, raw.upperBound - start))
         if available > 0 {
-            page.replaceSubrange(0..<available, with: try image.file.read(at: start, count: available, what: "TDVF section data"))
+            page.replaceSubrange(
+                0..<available,
+                with: try image.file.read(at: start, count: available, what: "TDVF section data"))
         }
         for index in available..<pageSize { page[index] = 0 }
     }

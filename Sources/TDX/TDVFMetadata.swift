@@ -77,7 +77,8 @@ public enum TDVFMetadata {
         let version = try header.uint32(at: 8, what: "TDVF metadata version")
         guard version == 1 else {
             throw KataError(
-                .malformedInput, "\(path): TDVF metadata at offset \(start) has version \(version), expected 1")
+                .malformedInput,
+                "\(path): TDVF metadata at offset \(start) has version \(version), expected 1")
         }
         let count = Int(try header.uint32(at: 12, what: "TDVF metadata section count"))
         guard count >= 2 else {
@@ -91,7 +92,8 @@ public enum TDVFMetadata {
                     + "(expected \(headerSize + count * sectionSize))")
         }
         let entries = ByteReader(
-            try image.file.read(at: start + headerSize, count: count * sectionSize, what: "TDVF metadata sections"),
+            try image.file.read(
+                at: start + headerSize, count: count * sectionSize, what: "TDVF metadata sections"),
             path: path, baseOffset: start + headerSize)
         return try (0..<count).map { try section($0, of: entries, imageSize: image.size) }
     }

@@ -1,3 +1,3 @@
 import KataRuntimeCLI
 
-await KataRuntimeCommand.main()
+await KataRuntimeCommand.runAsRoot()
