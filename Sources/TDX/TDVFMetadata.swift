@@ -47,6 +47,7 @@ public enum TDVFMetadata {
     static let headerSize = 16
     static let sectionSize = 32
     static let pageSize: UInt64 = 4096
+    static let maximumAddedSize: UInt64 = 1 << 32
 
     /// Parses and checks every section the way a VMM must before it can build the TD.
     public static func parse(_ image: FirmwareImage) throws -> [TDVFSection] {
@@ -130,6 +131,11 @@ public enum TDVFMetadata {
         }
         guard !section.memoryAddress.addingReportingOverflow(section.memoryDataSize).overflow else {
             throw fail("memory range overflows 64 bits")
+        }
+        // Added pages are hashed one by one; firmware sections are megabytes, so anything past
+        // 4 GiB is a corrupt header, not a firmware (and would take hours to measure).
+        guard section.isAugmented || section.memoryDataSize <= maximumAddedSize else {
+            throw fail("memory size 0x\(String(section.memoryDataSize, radix: 16)) exceeds the 4 GiB sanity limit")
         }
         guard UInt64(section.rawDataSize) <= section.memoryDataSize else {
             throw fail("raw data size \(section.rawDataSize) exceeds memory size \(section.memoryDataSize)")
