@@ -27,13 +27,17 @@ import Testing
             "sev-snp-measure venv missing: run `make measure-venv`")
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let seed = UInt64.random(in: 0...UInt64.max)
+        // A failure message names its seed; MEASURE_SEED=<seed> replays that run.
+        let seed = ProcessInfo.processInfo.environment["MEASURE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
         var generator = CrossCheckCases(random: SeededGenerator(state: seed), directory: directory)
         var cases: [(mode: String, args: [String])] = []
         for mode in Self.modes {
             for _ in 0..<Self.casesPerMode { cases.append((mode, generator.arguments(mode: mode))) }
             // The distro firmware: no SNP kernel-hashes section, hashes-table GPA 0.
             for _ in 0..<6 { cases.append((mode, generator.arguments(mode: mode, firmware: TestSupport.distroOVMF))) }
+            // Images every mode must refuse: too short for the footer, and a wrong metadata version.
+            cases.append((mode, generator.arguments(mode: mode, firmware: generator.write([UInt8](repeating: 7, count: 40), name: "short.fd"))))
+            cases.append((mode, generator.arguments(mode: mode, firmware: generator.firmware(sevVersion: 2))))
         }
         let references = try runReference(cases.map { Case(args: $0.args, cwd: directory.path) }, in: directory)
         try #require(references.count == cases.count)

@@ -36,10 +36,11 @@ def run_case(case):
 
 
 def main():
-    with open(sys.argv[1]) as source:
+    source_path, result_path = sys.argv[1], sys.argv[2]  # run_case replaces sys.argv
+    with open(source_path) as source:
         cases = json.load(source)
     results = [run_case(case) for case in cases]
-    with open(sys.argv[2], "w") as sink:
+    with open(result_path, "w") as sink:
         json.dump(results, sink)
 
 
