@@ -11,9 +11,9 @@ import KataCore
 /// `@unchecked Sendable`: the descriptor is immutable and only used with `pread`, which keeps no
 /// shared file offset, so concurrent readers cannot disturb each other.
 public final class FileReader: @unchecked Sendable {
-    /// 2 MiB: large enough that syscall overhead vanishes next to hashing, small enough that two
-    /// concurrent hashes stay far below the memory budget.
-    public static let defaultChunkSize = 2 << 20
+    /// 1 MiB: large enough that syscall overhead vanishes next to hashing (measured: no gain
+    /// from 2 or 4 MiB), small enough that concurrent hashes add little to peak RSS.
+    public static let defaultChunkSize = 1 << 20
 
     public let path: String
     public let size: Int

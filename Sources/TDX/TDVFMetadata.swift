@@ -135,7 +135,8 @@ public enum TDVFMetadata {
         // Added pages are hashed one by one; firmware sections are megabytes, so anything past
         // 4 GiB is a corrupt header, not a firmware (and would take hours to measure).
         guard section.isAugmented || section.memoryDataSize <= maximumAddedSize else {
-            throw fail("memory size 0x\(String(section.memoryDataSize, radix: 16)) exceeds the 4 GiB sanity limit")
+            throw fail(
+                "memory size 0x\(String(section.memoryDataSize, radix: 16)) exceeds the 4 GiB sanity limit")
         }
         guard UInt64(section.rawDataSize) <= section.memoryDataSize else {
             throw fail("raw data size \(section.rawDataSize) exceeds memory size \(section.memoryDataSize)")

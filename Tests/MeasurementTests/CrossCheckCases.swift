@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import SEV
+import Testing
 
 /// Random command lines for `sev-snp-measure` / `kata-runtime measure`, with the files they name.
 struct CrossCheckCases<R: RandomNumberGenerator> {
@@ -27,7 +28,7 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
     mutating func write(_ bytes: [UInt8], name: String) -> String {
         fileCount += 1
         let path = directory.appendingPathComponent("\(fileCount)-\(name)").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         return path
     }
 
@@ -39,21 +40,36 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
     mutating func firmware(svsmInfo: Bool = false, sevVersion: UInt32? = nil) -> String {
         let pages = Int.random(in: 3...12, using: &random)
         let ragged = !clean && chance(0.08)
-        var builder = FirmwareBuilder(size: pages * 4096 + (ragged ? Int.random(in: 1...4095, using: &random) : 0))
+        var builder = FirmwareBuilder(
+            size: pages * 4096 + (ragged ? Int.random(in: 1...4095, using: &random) : 0))
         if clean || chance(0.9) {
-            let eip: UInt32 = !clean && chance(0.1) ? 0 : UInt32.random(in: 0x80_0000...0xffff_ffff, using: &random)
+            let eip: UInt32 =
+                !clean && chance(0.1) ? 0 : UInt32.random(in: 0x80_0000...0xffff_ffff, using: &random)
             builder.tableEntries.append((.sevESResetBlock, le(eip)))
         }
         if clean || chance(0.85) {
             let offset = !clean && chance(0.05) ? UInt32(0xf60) : UInt32.random(in: 0...0xf50, using: &random)
-            let gpa: UInt32 = !clean && chance(0.1) ? 0 : UInt32.random(in: 0x800...0xfff00, using: &random) << 12 | offset
+            let gpa: UInt32 =
+                !clean && chance(0.1) ? 0 : UInt32.random(in: 0x800...0xfff00, using: &random) << 12 | offset
             builder.tableEntries.append((.sevHashTable, le(gpa) + le(UInt32(0x1000))))
         }
-        if svsmInfo { builder.tableEntries.append((.svsmInfo, le(UInt32.random(in: 0...0x2000, using: &random)))) }
-        if chance(0.3) { builder.tableEntries.append((FirmwareGUID(imageBytes: randomBytes(16))!, randomBytes(Int.random(in: 0...9, using: &random)))) }
+        if svsmInfo {
+            builder.tableEntries.append((.svsmInfo, le(UInt32.random(in: 0...0x2000, using: &random))))
+        }
+        if chance(0.3) {
+            builder.tableEntries.append(
+                (
+                    FirmwareGUID(imageBytes: randomBytes(16))!,
+                    randomBytes(Int.random(in: 0...9, using: &random))
+                ))
+        }
         if clean || chance(0.9) {
             builder.sevSections = (0..<Int.random(in: 0...6, using: &random)).map { _ in sevSection() }
-            if clean { builder.sevSections!.insert((0x80_f000, 4096, 0x10), at: Int.random(in: 0...builder.sevSections!.count, using: &random)) }
+            if clean {
+                builder.sevSections!.insert(
+                    (0x80_f000, 4096, 0x10),
+                    at: Int.random(in: 0...builder.sevSections!.count, using: &random))
+            }
             if !clean && chance(0.03) { builder.sevSignature = Array("ASEW".utf8) }
             if !clean && chance(0.03) { builder.sevVersion = 2 }
         }
@@ -86,10 +102,18 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
         var options: [String] = []
         let hasKernel = chance(0.6)
         if hasKernel {
-            options += ["--kernel", write(randomBytes(chance(0.1) ? 0 : Int.random(in: 1...40000, using: &random)), name: "vmlinuz")]
+            options += [
+                "--kernel",
+                write(
+                    randomBytes(chance(0.1) ? 0 : Int.random(in: 1...40000, using: &random)), name: "vmlinuz"),
+            ]
         }
         if chance(hasKernel ? 0.6 : clean ? 0 : 0.05) {
-            options += ["--initrd", chance(0.1) ? "" : write(randomBytes(Int.random(in: 0...30000, using: &random)), name: "initrd")]
+            options += [
+                "--initrd",
+                chance(0.1)
+                    ? "" : write(randomBytes(Int.random(in: 0...30000, using: &random)), name: "initrd"),
+            ]
         }
         if chance(hasKernel ? 0.7 : clean ? 0 : 0.05) { options += ["--append", cmdline()] }
         return options
@@ -100,14 +124,22 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
         switch Int.random(in: 0..<(clean ? 5 : 8), using: &random) {
         case 0, 1: return ["--vcpu-type", pick(CPUSignature.byTypeName.map(\.key))]
         case 2: return ["--vcpu-sig", String(UInt32.random(in: 0...0xfff_ffff, using: &random))]
-        case 3: return ["--vcpu-sig", "0x" + String(UInt64.random(in: 0...UInt64.max, using: &random), radix: 16)]
+        case 3:
+            return [
+                "--vcpu-sig", "0x" + String(UInt64.random(in: 0...UInt64.max, using: &random), radix: 16),
+            ]
         case 4:
             return [
                 "--vcpu-family", String(Int.random(in: 0...40, using: &random)), "--vcpu-model",
-                String(Int.random(in: 0...300, using: &random)), "--vcpu-stepping", String(Int.random(in: 0...20, using: &random)),
+                String(Int.random(in: 0...300, using: &random)), "--vcpu-stepping",
+                String(Int.random(in: 0...20, using: &random)),
             ]
         case 5: return ["--vcpu-family", String(Int.random(in: 1...30, using: &random))]  // incomplete
-        case 6: return ["--vcpu-sig", pick(["0", "-1", "0b101", "0o17", "1_000", " 42 "]), "--vcpu-type", "EPYC-Milan"]
+        case 6:
+            return [
+                "--vcpu-sig", pick(["0", "-1", "0b101", "0o17", "1_000", " 42 "]), "--vcpu-type",
+                "EPYC-Milan",
+            ]
         default: return []
         }
     }
@@ -116,8 +148,18 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
         var options: [String] = []
         if clean || chance(0.95) { options += ["--vcpus", String(Int.random(in: 0...5, using: &random))] }
         options += vcpuOptions()
-        if chance(0.5) { options += ["--vmm-type", !clean && chance(0.03) ? "kvm" : pick(clean && mode == "snp:svsm" ? ["QEMU"] : ["QEMU", "ec2", "gce"])] }
-        if chance(0.5) { options += ["--guest-features", "0x" + String(UInt64.random(in: 0...0xffff, using: &random), radix: 16)] }
+        if chance(0.5) {
+            options += [
+                "--vmm-type",
+                !clean && chance(0.03)
+                    ? "kvm" : pick(clean && mode == "snp:svsm" ? ["QEMU"] : ["QEMU", "ec2", "gce"]),
+            ]
+        }
+        if chance(0.5) {
+            options += [
+                "--guest-features", "0x" + String(UInt64.random(in: 0...0xffff, using: &random), radix: 16),
+            ]
+        }
         if chance(0.3) { options += ["--output-format", "base64"] }
         if chance(0.1) { options.append("-v") }
         if chance(0.1) { options.append("--dump-vmsa") }
@@ -140,9 +182,16 @@ struct CrossCheckCases<R: RandomNumberGenerator> {
             options += ["--svsm", self.firmware(svsmInfo: true)]
             let varsFile = chance(0.5)
             if !varsFile || !clean && chance(0.2) {
-                options += ["--vars-size", String(Int.random(in: clean ? 1...64 : 0...64, using: &random) * 4096)]
+                options += [
+                    "--vars-size", String(Int.random(in: clean ? 1...64 : 0...64, using: &random) * 4096),
+                ]
             }
-            if varsFile || !clean && chance(0.2) { options += ["--vars-file", write(randomBytes(Int.random(in: 1...5, using: &random) * 4096), name: "vars.fd")] }
+            if varsFile || !clean && chance(0.2) {
+                options += [
+                    "--vars-file",
+                    write(randomBytes(Int.random(in: 1...5, using: &random) * 4096), name: "vars.fd"),
+                ]
+            }
             return options + commonOptions(mode: mode)
         default:
             return options + kernelOptions() + commonOptions(mode: mode)

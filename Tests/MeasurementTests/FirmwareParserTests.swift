@@ -8,13 +8,27 @@ import Testing
 /// Parsing of images the tests build themselves (so they run in a plain clone).
 @Suite struct FirmwareParserTests {
     static let everyTDVFSection: [FirmwareBuilder.TDVFEntry] = [
-        .init(dataOffset: 0x1000, rawDataSize: 0x2000, memoryAddress: 0xffc0_0000, memoryDataSize: 0x2000, type: 0, attributes: 1),
-        .init(dataOffset: 0, rawDataSize: 0x1000, memoryAddress: 0xffc0_2000, memoryDataSize: 0x2000, type: 1, attributes: 0),
-        .init(dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_9000, memoryDataSize: 0x2000, type: 2, attributes: 0),
-        .init(dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_0000, memoryDataSize: 0x1000, type: 3, attributes: 0),
-        .init(dataOffset: 0, rawDataSize: 0, memoryAddress: 0x100_0000, memoryDataSize: 0x10000, type: 4, attributes: 2),
-        .init(dataOffset: 0x3000, rawDataSize: 0x800, memoryAddress: 0x120_0000, memoryDataSize: 0x1000, type: 5, attributes: 1),
-        .init(dataOffset: 0, rawDataSize: 0, memoryAddress: 0x130_0000, memoryDataSize: 0x1000, type: 6, attributes: 0),
+        .init(
+            dataOffset: 0x1000, rawDataSize: 0x2000, memoryAddress: 0xffc0_0000, memoryDataSize: 0x2000,
+            type: 0, attributes: 1),
+        .init(
+            dataOffset: 0, rawDataSize: 0x1000, memoryAddress: 0xffc0_2000, memoryDataSize: 0x2000, type: 1,
+            attributes: 0),
+        .init(
+            dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_9000, memoryDataSize: 0x2000, type: 2,
+            attributes: 0),
+        .init(
+            dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_0000, memoryDataSize: 0x1000, type: 3,
+            attributes: 0),
+        .init(
+            dataOffset: 0, rawDataSize: 0, memoryAddress: 0x100_0000, memoryDataSize: 0x10000, type: 4,
+            attributes: 2),
+        .init(
+            dataOffset: 0x3000, rawDataSize: 0x800, memoryAddress: 0x120_0000, memoryDataSize: 0x1000,
+            type: 5, attributes: 1),
+        .init(
+            dataOffset: 0, rawDataSize: 0, memoryAddress: 0x130_0000, memoryDataSize: 0x1000, type: 6,
+            attributes: 0),
     ]
 
     static func everySectionImage() -> FirmwareBuilder {
@@ -36,7 +50,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var random = SeededGenerator(state: 7)
         let path = directory.appendingPathComponent("every.fd").path
-        FileManager.default.createFile(atPath: path, contents: Data(Self.everySectionImage().build(using: &random)))
+        FileManager.default.createFile(
+            atPath: path, contents: Data(Self.everySectionImage().build(using: &random)))
         let image = try FirmwareImage(path: path)
         #expect(image.gpa == 0x1_0000_0000 - 0x8000)
         #expect(image.table.sevHashTableGPA == 0x80_fc00)
@@ -54,7 +69,9 @@ import Testing
         let empty = directory.appendingPathComponent("kernel").path
         FileManager.default.createFile(atPath: empty, contents: Data([1, 2, 3]))
         let snp = try SNPMeasurement.snp(
-            SEVLaunch(firmwarePath: path, kernelPath: empty, cmdline: "console=ttyS0", vcpus: 2, vcpuSignature: 0x800f12))
+            SEVLaunch(
+                firmwarePath: path, kernelPath: empty, cmdline: "console=ttyS0", vcpus: 2,
+                vcpuSignature: 0x800f12))
         #expect(snp.digest.count == 48)
         #expect(try MRTD.compute(firmwarePath: path).count == 48)
     }
@@ -88,7 +105,9 @@ import Testing
         var random = SeededGenerator(state: 0xfeed)
         let valid = Self.everySectionImage().build(using: &random)
         var images: [[UInt8]] = []
-        for size in 0..<120 { images.append((0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }) }
+        for size in 0..<120 {
+            images.append((0..<size).map { _ in UInt8.random(in: 0...255, using: &random) })
+        }
         for cut in stride(from: 0, to: valid.count, by: 97) {
             images.append(Array(valid[cut...]))  // the table survives; offsets point before the start
             images.append(Array(valid[..<cut]))  // the table is gone or shifted
@@ -96,7 +115,8 @@ import Testing
         for _ in 0..<300 {
             var mutated = valid
             for _ in 0..<Int.random(in: 1...6, using: &random) {
-                mutated[valid.count - Int.random(in: 1...0xb00, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                mutated[valid.count - Int.random(in: 1...0xb00, using: &random)] = UInt8.random(
+                    in: 0...255, using: &random)
             }
             images.append(mutated)
         }

@@ -51,7 +51,8 @@ import Testing
     @Test func commandLinePrintsTheSameDigests() throws {
         let output = try withEmptyFile { empty in
             try MeasureCommand.parse([
-                "--mode", "seves", "--ovmf", suffix, "--vcpus", "4", "--vcpu-type", "EPYC-v4", "--kernel", empty,
+                "--mode", "seves", "--ovmf", suffix, "--vcpus", "4", "--vcpu-type", "EPYC-v4", "--kernel",
+                empty,
                 "--initrd", empty, "--append", "", "--vmsa-flavour", "legacy",
             ]).execute().text
         }

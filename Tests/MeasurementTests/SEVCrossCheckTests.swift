@@ -28,18 +28,29 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // A failure message names its seed; MEASURE_SEED=<seed> replays that run.
-        let seed = ProcessInfo.processInfo.environment["MEASURE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        let seed =
+            ProcessInfo.processInfo.environment["MEASURE_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0...UInt64.max)
         var generator = CrossCheckCases(random: SeededGenerator(state: seed), directory: directory)
         var cases: [(mode: String, args: [String])] = []
         for mode in Self.modes {
             for _ in 0..<Self.casesPerMode { cases.append((mode, generator.arguments(mode: mode))) }
             // The distro firmware: no SNP kernel-hashes section, hashes-table GPA 0.
-            for _ in 0..<6 { cases.append((mode, generator.arguments(mode: mode, firmware: TestSupport.distroOVMF))) }
+            for _ in 0..<6 {
+                cases.append((mode, generator.arguments(mode: mode, firmware: TestSupport.distroOVMF)))
+            }
             // Images every mode must refuse: too short for the footer, and a wrong metadata version.
-            cases.append((mode, generator.arguments(mode: mode, firmware: generator.write([UInt8](repeating: 7, count: 40), name: "short.fd"))))
+            cases.append(
+                (
+                    mode,
+                    generator.arguments(
+                        mode: mode,
+                        firmware: generator.write([UInt8](repeating: 7, count: 40), name: "short.fd"))
+                ))
             cases.append((mode, generator.arguments(mode: mode, firmware: generator.firmware(sevVersion: 2))))
         }
-        let references = try runReference(cases.map { Case(args: $0.args, cwd: directory.path) }, in: directory)
+        let references = try runReference(
+            cases.map { Case(args: $0.args, cwd: directory.path) }, in: directory)
         try #require(references.count == cases.count)
 
         var agreed: [String: (measured: Int, refused: Int)] = [:]
@@ -54,7 +65,9 @@ import Testing
             case (0, .failure(let error)):
                 Issue.record("we refuse, sev-snp-measure prints \(reference.stdout): \(error) — \(context)")
             case (_, .success(let ours)):
-                Issue.record("sev-snp-measure refuses (\(reference.stderr.suffix(300))), we print \(ours.text) — \(context)")
+                Issue.record(
+                    "sev-snp-measure refuses (\(reference.stderr.suffix(300))), we print \(ours.text) — \(context)"
+                )
             case (_, .failure):
                 agreed[mode, default: (0, 0)].refused += 1
             }
@@ -64,7 +77,9 @@ import Testing
             let counts = agreed[mode, default: (0, 0)]
             #expect(counts.measured >= 25 && counts.refused >= 1, "\(mode): \(counts)")
         }
-        print("sev-snp-measure cross-check (seed \(seed)): \(agreed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.measured) equal, \($0.value.refused) refused by both" })")
+        print(
+            "sev-snp-measure cross-check (seed \(seed)): \(agreed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.measured) equal, \($0.value.refused) refused by both" })"
+        )
     }
 
     private func runReference(_ cases: [Case], in directory: URL) throws -> [Reference] {
@@ -72,7 +87,8 @@ import Testing
         let output = directory.appendingPathComponent("results.json")
         try JSONEncoder().encode(cases).write(to: input)
         let script = TestSupport.fixtures.appendingPathComponent("sev_snp_measure_driver.py").path
-        let run = try TestSupport.run(TestSupport.venvPython, [script, input.path, output.path], in: directory)
+        let run = try TestSupport.run(
+            TestSupport.venvPython, [script, input.path, output.path], in: directory)
         try #require(run.status == 0, "driver failed: \(run.error)")
         return try JSONDecoder().decode([Reference].self, from: Data(contentsOf: output))
     }

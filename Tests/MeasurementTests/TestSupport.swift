@@ -5,7 +5,8 @@ enum TestSupport {
     /// The package root, three levels above this file.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let sharedTestdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+    static let sharedTestdata = packageRoot.deletingLastPathComponent().appendingPathComponent(
+        "shared/testdata")
     static let fixtures = packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures")
     static let venvPython = packageRoot.appendingPathComponent("build/venv/bin/python3")
     static let distroOVMF = "/usr/share/ovmf/OVMF.fd"
@@ -24,8 +25,8 @@ enum TestSupport {
     ) {
         let outputURL = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
         let errorURL = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        try Data().write(to: outputURL)
+        try Data().write(to: errorURL)
         let output = try FileHandle(forWritingTo: outputURL)
         let error = try FileHandle(forWritingTo: errorURL)
         defer {
