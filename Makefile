@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev
 
-.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel
+.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure
 
 all: build
 
@@ -25,7 +25,7 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-test: build kernel
+test: build kernel measure-venv
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 # The Debian guest kernel, fetched without touching /boot: build/kernel/vmlinuz (bzImage),
@@ -34,6 +34,24 @@ test: build kernel
 KERNEL_DIR := $(BUILD_DIR)/kernel
 kernel:
 	guest/build-kernel.sh $(KERNEL_DIR)
+
+# sev-snp-measure, the reference the measurement tests cross-check against (PyPI, pinned).
+MEASURE_VENV := $(BUILD_DIR)/venv
+SEV_SNP_MEASURE_VERSION := 0.0.13
+
+measure-venv: deps
+	@if ! $(MEASURE_VENV)/bin/python3 -c 'import sevsnpmeasure.cli as c; assert c.VERSION == "$(SEV_SNP_MEASURE_VERSION)"' \
+		2>/dev/null; then \
+		python3 -m venv $(MEASURE_VENV) && \
+		$(MEASURE_VENV)/bin/pip install -q sev-snp-measure==$(SEV_SNP_MEASURE_VERSION); \
+	else echo "measure-venv: sev-snp-measure $(SEV_SNP_MEASURE_VERSION) present"; fi
+
+# SNP measurement of the distro kernel + a 512 MiB initrd: ours vs sev-snp-measure (not a test).
+bench-measure: deps measure-venv
+	$(SWIFT) build -c release --product kata-runtime
+	$(MEASURE_VENV)/bin/python3 bench/measure_bench.py \
+		--kata $$($(SWIFT) build -c release --show-bin-path)/kata-runtime \
+		--sev-snp-measure $(MEASURE_VENV)/bin/sev-snp-measure --work $(BUILD_DIR)/bench
 
 demo: build
 	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime check \

@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["Host", "KataCore"]),
         .testTarget(name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"]),
         .testTarget(
-            name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID"],
+            name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TTRPCTests",

@@ -10,6 +10,7 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
         subcommands: [
             CheckCommand.self,
             EnvCommand.self,
+            MeasureCommand.self,
             VersionCommand.self,
         ]
     )

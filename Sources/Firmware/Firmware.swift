@@ -1,1 +1,0 @@
-// Module Firmware: filled in by its issue.

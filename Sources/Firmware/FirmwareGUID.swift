@@ -1,0 +1,90 @@
+/// A GUID as firmware stores it: the first three fields little-endian, the last eight bytes as
+/// written ("mixed-endian", the byte order of EFI_GUID and Python's `uuid.bytes_le`).
+///
+/// Kept local to Firmware until KataUUID lands; the lead reconciles the two.
+public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
+    /// The 16 bytes in image order.
+    public let bytes: [UInt8]
+
+    /// Wraps 16 bytes read from an image; `nil` when the slice is not 16 bytes long.
+    public init?(imageBytes: some Collection<UInt8>) {
+        guard imageBytes.count == 16 else { return nil }
+        bytes = Array(imageBytes)
+    }
+
+    /// Parses the canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+    public init?(_ text: String) {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return nil }
+        var canonical: [UInt8] = []
+        for group in groups {
+            let digits = Array(group.utf8)
+            var index = 0
+            while index < digits.count {
+                guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
+                    return nil
+                }
+                canonical.append(high << 4 | low)
+                index += 2
+            }
+        }
+        // Text order is big-endian; the first three fields are stored little-endian.
+        bytes =
+            canonical[0..<4].reversed() + canonical[4..<6].reversed() + canonical[6..<8].reversed()
+            + canonical[8..<16]
+    }
+
+    /// A GUID written in source code; a typo is a programming error.
+    public init(known text: String) {
+        guard let guid = FirmwareGUID(text) else { preconditionFailure("bad GUID literal \(text)") }
+        self = guid
+    }
+
+    public var description: String {
+        let canonical =
+            bytes[0..<4].reversed() + bytes[4..<6].reversed() + bytes[6..<8].reversed() + bytes[8..<16]
+        let hex = canonical.map { hexByte($0) }
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
+            + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+    }
+}
+
+extension FirmwareGUID {
+    /// Closes the GUIDed table that ends 32 bytes before the end of an OVMF image.
+    public static let footerTable = FirmwareGUID(known: "96b582de-1fb2-45f7-baea-a366c55a082d")
+    /// Entry holding the guest-physical address of the SEV kernel-hashes table.
+    public static let sevHashTable = FirmwareGUID(known: "7255371f-3a3b-4b04-927b-1da6efa8d454")
+    /// Entry holding the SEV-ES reset block (application-processor reset EIP).
+    public static let sevESResetBlock = FirmwareGUID(known: "00f771de-1a7e-4fcb-890e-68c77e2fb44e")
+    /// Entry holding the offset, from the image end, of the "ASEV" metadata block.
+    public static let sevMetadata = FirmwareGUID(known: "dc886566-984a-4798-a75e-5585a7bf67cc")
+    /// Entry holding the offset, from the image end, of the "TDVF" metadata block.
+    public static let tdxMetadata = FirmwareGUID(known: "e47a6535-984a-4798-865e-4685a7bf8ec2")
+    /// Entry of a Coconut-SVSM image holding its entry point, relative to the image start.
+    public static let svsmInfo = FirmwareGUID(known: "a789a612-0597-4c4b-a49f-cbb1fe9d1ddd")
+}
+
+func hexValue(_ character: UInt8) -> UInt8? {
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}
+
+private let hexDigits = Array("0123456789abcdef".utf8)
+
+func hexByte(_ byte: UInt8) -> String {
+    String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xf)]], as: UTF8.self)
+}
+
+/// Lower-case hex of bytes, as printed by measurement tools.
+public func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    var text: [UInt8] = []
+    for byte in bytes {
+        text.append(hexDigits[Int(byte >> 4)])
+        text.append(hexDigits[Int(byte & 0xf)])
+    }
+    return String(decoding: text, as: UTF8.self)
+}

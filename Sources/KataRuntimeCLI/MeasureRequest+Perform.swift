@@ -1,0 +1,112 @@
+import Firmware
+import KataCore
+import SEV
+import TDX
+
+extension MeasureRequest {
+    func perform() throws -> MeasureOutput {
+        switch mode {
+        case .snpOVMFHash:
+            // sev-snp-measure prints this one in hex whatever --output-format says.
+            let digest = try SNPMeasurement.firmwareDigest(firmwarePath: firmwarePath)
+            return try report(digest, plain: hexString(digest), launch: nil, measured: nil)
+        case .tdx:
+            return try performTDX()
+        case .sev, .seves, .snp, .snpSVSM:
+            let launch = try launch()
+            let measured: LaunchMeasurement
+            switch mode {
+            case .sev: measured = try SEVMeasurement.sev(launch)
+            case .seves: measured = try SEVMeasurement.sevES(launch)
+            case .snp: measured = try SNPMeasurement.snp(launch)
+            default: measured = try SNPMeasurement.svsm(launch)
+            }
+            return try report(
+                measured.digest, plain: formatted(measured.digest), launch: launch, measured: measured)
+        }
+    }
+
+    private func performTDX() throws -> MeasureOutput {
+        for (given, name) in [
+            (options.kernel, "--kernel"), (options.initrd, "--initrd"), (options.append, "--append"),
+            (options.snpOvmfHash, "--snp-ovmf-hash"), (options.svsm, "--svsm"),
+        ] where given != nil {
+            throw refusal("\(name) does not apply to --mode tdx: MRTD covers the firmware only")
+        }
+        if options.dumpVmsa { throw refusal("--dump-vmsa does not apply to --mode tdx") }
+        let digest = try MRTD.compute(firmwarePath: firmwarePath)
+        return try report(digest, plain: formatted(digest), launch: nil, measured: nil)
+    }
+
+    private func formatted(_ digest: [UInt8]) -> String {
+        let text = wantsBase64 ? base64(digest) : hexString(digest)
+        return options.verbose ? "Calculated \(mode.verboseName) guest measurement: \(text)" : text
+    }
+
+    private func report(_ digest: [UInt8], plain: String, launch: SEVLaunch?, measured: LaunchMeasurement?)
+        throws
+        -> MeasureOutput
+    {
+        let pages = measured?.vmsaPages ?? []
+        guard options.json else { return MeasureOutput(text: plain, vmsaPages: pages) }
+        var inputs: [(String, JSONValue)] = [
+            ("firmware", try fileReport(firmwarePath, mode == .tdx ? .sha384 : .sha256))
+        ]
+        if let launch {
+            if let hashes = measured?.kernelHashes {
+                inputs.append(("kernel", fileEntry(launch.kernelPath!, sha256: hashes.kernel)))
+                if let initrd = launch.initrdPath, !initrd.isEmpty {
+                    inputs.append(("initrd", fileEntry(initrd, sha256: hashes.initrd)))
+                }
+                inputs.append(
+                    (
+                        "cmdline",
+                        .object([
+                            ("value", .string(launch.cmdline ?? "")),
+                            ("sha256", .string(hexString(hashes.cmdline))),
+                        ])
+                    ))
+            }
+            if mode != .sev {
+                inputs.append(("vcpus", .number(launch.vcpus)))
+                inputs.append(("vcpuSignature", .string("0x" + String(launch.vcpuSignature, radix: 16))))
+                inputs.append(("vmmType", .string(launch.vmm.rawValue)))
+                inputs.append(("vmsaFlavour", .string(launch.flavour.rawValue)))
+            }
+            if mode == .snp {
+                inputs.append(("guestFeatures", .string("0x" + String(launch.guestFeatures, radix: 16))))
+                inputs.append(
+                    ("snpOvmfHashSeed", launch.firmwareDigestSeed.map { .string(hexString($0)) } ?? .null))
+            }
+            if mode == .snpSVSM, let svsm = launch.svsmPath {
+                inputs.append(("svsm", try fileReport(svsm, .sha256)))
+                inputs.append(("varsSize", .number(launch.varsSize)))
+            }
+        }
+        let algorithm = digest.count == DigestAlgorithm.sha256.size ? "sha256" : "sha384"
+        let document = JSONValue.object([
+            ("mode", .string(mode.rawValue)),
+            (
+                "measurement",
+                .object([
+                    ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
+                    ("base64", .string(base64(digest))),
+                ])
+            ),
+            ("inputs", .object(inputs)),
+        ])
+        return MeasureOutput(text: document.rendered(), vmsaPages: pages)
+    }
+
+    private func fileReport(_ path: String, _ algorithm: DigestAlgorithm) throws -> JSONValue {
+        let file = try FileReader(path: path)
+        return .object([
+            ("path", .string(path)), ("size", .number(file.size)),
+            (algorithm.rawValue, .string(hexString(try algorithm.hash(file: file)))),
+        ])
+    }
+
+    private func fileEntry(_ path: String, sha256: [UInt8]) -> JSONValue {
+        .object([("path", .string(path)), ("sha256", .string(hexString(sha256)))])
+    }
+}

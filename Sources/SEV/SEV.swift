@@ -1,1 +1,0 @@
-// Module SEV: filled in by its issue.

@@ -1,1 +1,0 @@
-// Module TDX: filled in by its issue.

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Paths and helpers shared by the measurement tests.
+enum TestSupport {
+    /// The package root, three levels above this file.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let sharedTestdata = packageRoot.deletingLastPathComponent().appendingPathComponent(
+        "shared/testdata")
+    static let fixtures = packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures")
+    static let venvPython = packageRoot.appendingPathComponent("build/venv/bin/python3")
+    static let distroOVMF = "/usr/share/ovmf/OVMF.fd"
+
+    /// A fresh directory, removed by the caller with `removeItem`.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "measure-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a program to completion with stdout and stderr captured in files under `directory`.
+    static func run(_ executable: URL, _ arguments: [String], in directory: URL) throws -> (
+        status: Int32, output: String, error: String
+    ) {
+        let outputURL = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
+        let errorURL = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
+        try Data().write(to: outputURL)
+        try Data().write(to: errorURL)
+        let output = try FileHandle(forWritingTo: outputURL)
+        let error = try FileHandle(forWritingTo: errorURL)
+        defer {
+            try? output.close()
+            try? error.close()
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, try String(contentsOf: outputURL, encoding: .utf8),
+            try String(contentsOf: errorURL, encoding: .utf8)
+        )
+    }
+}
