@@ -27,10 +27,7 @@ extension TaskService {
             logger.warning("removing container \(container.id) in the guest: \(error)")
         }
         containers[container.id] = nil
-        if containers.isEmpty {
-            await sandbox.stop()
-            self.sandbox = nil
-        }
+        if containers.isEmpty { await stopSandbox() }
         var event = Containerd_Events_TaskDelete()
         event.containerID = container.id
         event.pid = hypervisorPID
@@ -166,10 +163,7 @@ extension TaskService {
     func shutdown(_ request: Containerd_Task_V2_ShutdownRequest, force: Bool = false) async {
         guard containers.isEmpty || force || request.now else { return }
         containers = [:]
-        if let sandbox {
-            await sandbox.stop()
-            self.sandbox = nil
-        }
+        await stopSandbox()
         await events.finish()
         onShutdown()
     }

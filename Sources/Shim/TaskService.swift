@@ -22,6 +22,7 @@ public actor TaskService {
     let stateRoot: String
     let sharedRoot: String
     var sandbox: Sandbox?
+    var monitor: ShimMonitor?
     var containers: [String: ContainerRecord] = [:]
     /// Called once Shutdown finds nothing left to serve.
     let onShutdown: @Sendable () -> Void
@@ -115,6 +116,22 @@ public actor TaskService {
         return response
     }
 
+    /// Stops the management socket and the sandbox's VM.
+    func stopSandbox() async {
+        await monitor?.stop()
+        monitor = nil
+        await sandbox?.stop()
+        sandbox = nil
+    }
+
+    /// Prometheus text for the management socket: this shim, QEMU, and the guest.
+    static func metricsText(sandbox: Sandbox) async -> String {
+        var text = ProcessFigures.read(pid: getpid())?.prometheus(prefix: "kata_shim") ?? ""
+        text += ProcessFigures.read(pid: sandbox.hypervisor.pid)?.prometheus(prefix: "kata_hypervisor") ?? ""
+        if let guest = try? await sandbox.agent.getMetrics() { text += guest }
+        return text
+    }
+
     // MARK: Helpers shared by the verbs
 
     func lookup(_ id: String, _ execID: String) throws -> (ContainerRecord, ProcessRecord) {
@@ -204,6 +221,13 @@ public actor TaskService {
             dialer: dialer, logger: logger)
         sandbox = created
         sandboxPID = await created.hypervisorPID
+        do {
+            monitor = try await ShimMonitor.start(
+                socketPath: created.paths.stateDirectory + "/shim-monitor.sock",
+                metrics: { await Self.metricsText(sandbox: created) })
+        } catch {
+            logger.warning("management socket not available: \(error)")
+        }
         return created
     }
 }
