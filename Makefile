@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev
 
-.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure
+.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure guest bench-agent
 
 all: build
 
@@ -25,7 +25,7 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-test: build kernel measure-venv
+test: build kernel guest measure-venv
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 # The Debian guest kernel, fetched without touching /boot: build/kernel/vmlinuz (bzImage),
@@ -52,6 +52,15 @@ bench-measure: deps measure-venv
 	$(MEASURE_VENV)/bin/python3 bench/measure_bench.py \
 		--kata $$($(SWIFT) build -c release --show-bin-path)/kata-runtime \
 		--sev-snp-measure $(MEASURE_VENV)/bin/sev-snp-measure --work $(BUILD_DIR)/bench
+
+# The guest image under build/guest: kata-agent (release, static Swift stdlib, stripped), the
+# reproducible initrd holding it as /init, and the unpacked kernel. Prints sizes and SHA-256s.
+GUEST_DIR := $(BUILD_DIR)/guest
+AGENT_BUILD_FLAGS := -c release --static-swift-stdlib
+guest: deps kernel
+	$(SWIFT) build $(AGENT_BUILD_FLAGS) --product kata-agent
+	guest/build-guest.sh $(GUEST_DIR) $(KERNEL_DIR) \
+		$$($(SWIFT) build $(AGENT_BUILD_FLAGS) --show-bin-path)/kata-agent
 
 demo: build
 	$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kata-runtime check \
@@ -89,6 +98,11 @@ protos: deps
 		--swift_out=.. $$(find . -name '*.proto' | sort)
 	python3 scripts/gen-rpc-methods.py Sources/Protocols/proto Sources/Protocols/RPCMethods.generated.swift
 	sed -i '1i // swift-format-ignore-file' Sources/Protocols/*.pb.swift Sources/TTRPC/Generated/*.pb.swift
+
+# Not part of `make test`: boots the guest image and prints QEMU start -> first Health.Check
+# answer and container create+start -> first output byte.
+bench-agent: guest
+	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) AgentBench
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
 bench-ttrpc: deps

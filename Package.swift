@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // A Swift re-implementation of the Kata Containers runtime for confidential guests.
 // Layers (see README "Layout"): C system libraries at the bottom, pure leaf modules
 // (KataCore, KataUUID, Retry), measurement (Firmware, SEV, TDX), protocols (TTRPC,
@@ -9,13 +9,16 @@ let package = Package(
     name: "kata-swift",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "kata-runtime", targets: ["KataRuntimeMain"])
+        .executable(name: "kata-runtime", targets: ["KataRuntimeMain"]),
+        .executable(name: "kata-agent", targets: ["KataAgentMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // No default traits: BinaryDelimitedStreams imports full Foundation, which would put ~40 MB
+        // of ICU data into the guest agent.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -95,10 +98,30 @@ let package = Package(
         .target(name: "OCI"),
 
         // MARK: The host side of the guest agent (runtime-owned API)
-        .target(name: "Agent", dependencies: ["KataCore", "OCI"]),
+        .target(name: "OCIProtobuf", dependencies: ["OCI", "Protocols"]),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "KataCore", "OCI", "OCIProtobuf", "Protocols", "TTRPC", "Retry",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
 
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
         .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
+        // grpc.AgentService over ttrpc in the guest; `kata-agent` is its thin main (FoundationEssentials only).
+        .target(
+            name: "KataAgentService",
+            dependencies: [
+                "GuestAgent", "KataCore", "OCI", "OCIProtobuf", "Protocols", "TTRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+        .executableTarget(
+            name: "KataAgentMain", dependencies: ["KataAgentService"], path: "Sources/kata-agent"),
+        // Boots the guest image (build/guest) with a 9p share for the agent tests and benchmark.
+        .target(name: "AgentVMSupport", dependencies: ["Agent", "QEMU", "OCI", "KataCore"]),
+        // `make bench-agent`: QEMU start to first Health.Check, container create+start to first output.
+        .executableTarget(
+            name: "AgentBench", dependencies: ["AgentVMSupport"], path: "Sources/agent-bench"),
 
         // MARK: Runtime layer: sandboxes, containers, IO (upstream's virtcontainers)
         .target(
@@ -170,6 +193,13 @@ let package = Package(
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
+        .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "Agent", "AgentVMSupport", "KataAgentService", "GuestAgent", "TTRPC", "Protocols", "OCI",
+                "KataCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(
             name: "KataRuntimeCLITests",
             dependencies: [

@@ -22,9 +22,10 @@ for applet in sh ls cat mount umount mkdir echo sleep ps kill uname; do
     ln -s busybox "$root/bin/$applet"
 done
 
-# crun and exactly the libraries its loader resolves.
+# crun, and exactly the libraries the loader resolves for crun and the agent (glibc,
+# libstdc++ and libgcc_s remain dynamic with a static Swift stdlib).
 install -m 0755 /usr/bin/crun "$root/usr/bin/crun"
-ldd /usr/bin/crun | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u | while read -r lib; do
+ldd /usr/bin/crun "$agent" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u | while read -r lib; do
     real=$(readlink -f "$lib")
     mkdir -p "$root$(dirname "$lib")"
     install -m 0755 "$real" "$root$lib"

@@ -40,6 +40,12 @@ public protocol KataAgent: Sendable {
     func setGuestDateTime(seconds: Int64, microseconds: Int64) async throws
     /// Blocks until a container is killed by the OOM killer; returns its id.
     func getOOMEvent() async throws -> String
+    /// Brings hot-plugged CPUs (up to `cpus`, all when 0) and, unless `cpuOnly`, memory online.
+    func onlineCPUMem(cpus: UInt32, cpuOnly: Bool) async throws
+    /// Writes a file into the guest (only under /run/kata-containers), in chunks.
+    func copyFile(_ file: GuestFile) async throws
+    /// Mixes `data` into the guest's entropy pool and reseeds its CRNG.
+    func reseedRandomDevice(data: [UInt8]) async throws
 
     /// Closes the connection. Calls after this fail.
     func close() async
@@ -122,5 +128,26 @@ public struct GuestDetails: Sendable, Equatable {
     public init(memoryBlockSizeBytes: UInt64, agentVersion: String) {
         self.memoryBlockSizeBytes = memoryBlockSizeBytes
         self.agentVersion = agentVersion
+    }
+}
+
+/// A file the host copies into the guest (CopyFile).
+public struct GuestFile: Sendable, Equatable {
+    public var path: String
+    public var contents: [UInt8]
+    public var mode: UInt32
+    public var directoryMode: UInt32
+    public var uid: Int32
+    public var gid: Int32
+    public init(
+        path: String, contents: [UInt8], mode: UInt32 = 0o644, directoryMode: UInt32 = 0o755, uid: Int32 = 0,
+        gid: Int32 = 0
+    ) {
+        self.path = path
+        self.contents = contents
+        self.mode = mode
+        self.directoryMode = directoryMode
+        self.uid = uid
+        self.gid = gid
     }
 }

@@ -1,5 +1,10 @@
-import Foundation
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A task event a shim publishes to containerd, with the topic containerd files it under.
 public protocol ContainerdEvent: SwiftProtobuf.Message {

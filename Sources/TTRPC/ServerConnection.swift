@@ -1,7 +1,12 @@
-import Foundation
 import Logging
 import NIOCore
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One server-side connection: checks each request, runs its handler in a task, answers on
 /// the same stream id. Per-stream problems are answered with a status on that stream; only

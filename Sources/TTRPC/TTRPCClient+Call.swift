@@ -1,6 +1,11 @@
-import Foundation
 import NIOCore
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension TTRPCClient {
     /// Calls a unary method and returns its decoded result.

@@ -1,6 +1,11 @@
-import Foundation
 import NIOCore
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A streaming call from the client side: send requests (when the method streams them),
 /// close the sending side, and read the responses.

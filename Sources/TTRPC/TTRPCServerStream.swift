@@ -1,5 +1,10 @@
-import Foundation
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The raw side of a server stream: payloads in, a way to send payloads out.
 struct ServerStreamIO: Sendable {

@@ -1,5 +1,10 @@
-import Foundation
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The methods a server answers, by service and method name. Build it before creating the
 /// server; it is a value, so a server's set of methods never changes while it runs.

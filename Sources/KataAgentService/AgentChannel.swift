@@ -1,0 +1,71 @@
+import KataCore
+import TTRPC
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How the host reaches this agent: the virtio-serial port QEMU names `agent.channel.0`
+/// (found through /sys/class/virtio-ports/*/name), or vsock port 1024.
+public enum AgentChannel: Sendable, Equatable {
+    case serialPort(devicePath: String)
+    case vsock(port: UInt32)
+
+    public static let portName = "agent.channel.0"
+    public static let vsockPort: UInt32 = 1024
+
+    /// The named virtio-serial port, else vsock when the guest has it; nil when neither is
+    /// there (yet: the devices appear as their modules load).
+    public static func find(sysRoot: String = "/sys", devRoot: String = "/dev") -> AgentChannel? {
+        let ports = "\(sysRoot)/class/virtio-ports"
+        for entry in listDirectory(ports) where (try? readText("\(ports)/\(entry)/name")) == portName {
+            return .serialPort(devicePath: "\(devRoot)/\(entry)")
+        }
+        if access("\(devRoot)/vsock", F_OK) == 0 { return .vsock(port: vsockPort) }
+        return nil
+    }
+
+    /// Polls for a channel until `timeout`.
+    public static func wait(timeout: Duration) async throws -> AgentChannel {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let channel = find() { return channel }
+            guard ContinuousClock.now < deadline else {
+                throw KataError(
+                    .notFound, "no virtio-serial port named \(portName) and no /dev/vsock after \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Serves `services` on this channel forever. A virtio-serial port carries one host
+    /// connection at a time: when the host side goes away the port reads EOF, so it is
+    /// reopened and served again for the next client.
+    public func serve(_ server: TTRPCServer) async throws -> Never {
+        switch self {
+        case .vsock(let port):
+            let listener = try await server.listen(on: .vsock(cid: UInt32.max, port: port))
+            await listener.waitClosed()
+            throw KataError(.internal, "vsock listener on port \(port) closed")
+        case .serialPort(let path):
+            while true {
+                let fd = try await Self.openWhenHostConnects(path)
+                let serving = try await server.serve(fileDescriptor: fd)
+                await serving.waitClosed()
+            }
+        }
+    }
+
+    /// While no host client is connected the port reports hang-up and reads return EOF, which
+    /// would end a connection at once; so wait until the host has sent its first bytes.
+    static func openWhenHostConnects(_ path: String) async throws -> Int32 {
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw KataError.system("open \(path)", errno: errno) }
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 0)
+            if ready > 0, poller.revents & Int16(POLLIN) != 0 { return fd }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

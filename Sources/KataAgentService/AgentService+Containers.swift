@@ -1,0 +1,88 @@
+import GuestAgent
+import KataCore
+import OCI
+import OCIProtobuf
+import Protocols
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+extension AgentService {
+    func createContainer(_ request: Grpc_CreateContainerRequest) async throws {
+        let id = request.containerID
+        guard request.hasOci else { throw KataError(.invalidArgument, "CreateContainer \(id): no OCI spec") }
+        let spec = guestSpec(id: id, Spec(request.oci))
+        var mounted: [String] = []
+        do {
+            for storage in request.storages {
+                try await mount(storage)
+                mounted.append(storage.mountPoint)
+            }
+            let json = try JSONEncoder().encode(spec)
+            try await registry.create(
+                id: id, configJSON: [UInt8](json), terminal: spec.process?.terminal ?? false)
+        } catch {
+            mounted.reversed().forEach(StorageMount.unmount)
+            throw error
+        }
+        let cgroup = CgroupV2.forContainer(id: id, cgroupsPath: spec.linux?.cgroupsPath)
+        await sandbox.addContainer(id, .init(cgroup: cgroup, storages: mounted))
+    }
+
+    /// The spec as crun must see it here: the rootfs is a guest path on the shared filesystem
+    /// (see `GuestPaths`), and the cgroup is a plain path (no systemd in the guest).
+    func guestSpec(id: String, _ spec: Spec) -> Spec {
+        var spec = spec
+        spec.root = Root(
+            path: paths.rootfs(containerID: id, rootPath: spec.root?.path), readonly: spec.root?.readonly)
+        var linux = spec.linux ?? Linux()
+        if linux.cgroupsPath?.isEmpty ?? true || linux.cgroupsPath?.contains(":") == true {
+            linux.cgroupsPath = "\(paths.cgroupParent)/\(id)"
+        }
+        spec.linux = linux
+        return spec
+    }
+
+    func removeContainer(_ request: Grpc_RemoveContainerRequest) async throws {
+        try await registry.remove(id: request.containerID)
+        if let record = await sandbox.removeContainer(request.containerID) {
+            record.storages.reversed().forEach(StorageMount.unmount)
+        }
+    }
+
+    func statsContainer(_ request: Grpc_StatsContainerRequest) async throws -> Grpc_StatsContainerResponse {
+        let stats = try await sandbox.cgroup(of: request.containerID).stats()
+        return .with { response in
+            response.cgroupStats.cpuStats.cpuUsage = .with {
+                $0.totalUsage = stats.cpuUsageMicros * 1000
+                $0.usageInUsermode = stats.cpuUserMicros * 1000
+                $0.usageInKernelmode = stats.cpuSystemMicros * 1000
+            }
+            response.cgroupStats.memoryStats = .with {
+                $0.usage = .with {
+                    $0.usage = stats.memoryUsage
+                    $0.limit = stats.memoryLimit ?? 0
+                }
+                $0.stats = stats.memoryStat
+                $0.useHierarchy = true
+            }
+            response.cgroupStats.pidsStats = .with {
+                $0.current = stats.pidsCurrent
+                $0.limit = stats.pidsLimit ?? 0
+            }
+        }
+    }
+
+    func updateContainer(_ request: Grpc_UpdateContainerRequest) async throws {
+        let cgroup = try await sandbox.cgroup(of: request.containerID)
+        let resources = Resources(request.resources)
+        try cgroup.apply(
+            CgroupV2.Update(
+                memoryMax: resources.memory?.limit, cpuQuota: resources.cpu?.quota,
+                cpuPeriod: resources.cpu?.period, cpuShares: resources.cpu?.shares,
+                pidsMax: resources.pids?.limit))
+    }
+}

@@ -1,0 +1,73 @@
+import GuestAgent
+import KataCore
+import OCI
+import OCIProtobuf
+import Protocols
+import TTRPC
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+extension AgentService {
+    enum Stream { case stdout, stderr }
+
+    /// The largest read answered at once, so a response stays far below ttrpc's frame limit.
+    static let maxReadBytes = 1 << 20
+
+    func execProcess(_ request: Grpc_ExecProcessRequest) async throws {
+        guard request.hasProcess else {
+            throw KataError(
+                .invalidArgument, "ExecProcess \(request.containerID)/\(request.execID): no process")
+        }
+        let process = Process(request.process)
+        try await registry.exec(
+            id: request.containerID, execID: request.execID,
+            processJSON: [UInt8](try JSONEncoder().encode(process)), terminal: process.terminal ?? false)
+    }
+
+    func signalProcess(_ request: Grpc_SignalProcessRequest) async throws {
+        guard request.signal > 0, request.signal < 65 else {
+            throw KataError(.invalidArgument, "SignalProcess: signal \(request.signal) out of range 1...64")
+        }
+        try await registry.signal(
+            id: request.containerID, execID: request.execID, signal: Int32(request.signal))
+    }
+
+    func waitProcess(_ request: Grpc_WaitProcessRequest) async throws -> Grpc_WaitProcessResponse {
+        let process = try await registry.process(id: request.containerID, execID: request.execID)
+        let status = await process.waitForExit()
+        return .with { $0.status = status }
+    }
+
+    func writeStdin(_ request: Grpc_WriteStreamRequest) async throws -> Grpc_WriteStreamResponse {
+        let process = try await registry.process(id: request.containerID, execID: request.execID)
+        let written = try process.writeStdin([UInt8](request.data))
+        return .with { $0.len = UInt32(written) }
+    }
+
+    /// Output as it comes; once a stream has ended and every byte was read, the call fails
+    /// with OutOfRange ("read past the end"), which the host client reports as end of stream.
+    func read(_ stream: Stream, _ request: Grpc_ReadStreamRequest) async throws -> Grpc_ReadStreamResponse {
+        let process = try await registry.process(id: request.containerID, execID: request.execID)
+        let what = "\(request.containerID)/\(request.execID.isEmpty ? "init" : request.execID)"
+        let buffer = stream == .stdout ? process.stdout : process.stderr
+        let limit = min(Int(request.len == 0 ? UInt32(Self.maxReadBytes) : request.len), Self.maxReadBytes)
+        guard let buffer, let bytes = await buffer.read(maxBytes: limit) else {
+            throw TTRPCError(.outOfRange, "\(what): end of \(stream)")
+        }
+        return .with { $0.data = Data(bytes) }
+    }
+
+    func closeStdin(_ request: Grpc_CloseStdinRequest) async throws {
+        try await registry.process(id: request.containerID, execID: request.execID).closeStdin()
+    }
+
+    func resizeTerminal(_ request: Grpc_TtyWinResizeRequest) async throws {
+        let process = try await registry.process(id: request.containerID, execID: request.execID)
+        try process.resizeTerminal(
+            rows: UInt16(clamping: request.row), columns: UInt16(clamping: request.column))
+    }
+}

@@ -1,0 +1,38 @@
+/// Where things live inside the guest. The host runtime relies on the first two:
+///
+/// - The sandbox's shared filesystem (the 9p or virtio-fs storage the host sends in
+///   CreateSandbox) is mounted at `sharedContainers`; the host shares a directory holding one
+///   `<container-id>/rootfs` per container.
+/// - A container's spec `root.path` is a guest path, normally
+///   `/run/kata-containers/shared/containers/<container-id>/rootfs`; a relative `root.path` (or
+///   none) is taken relative to `sharedContainers/<container-id>/` (none means `rootfs`).
+public struct GuestPaths: Sendable, Equatable {
+    /// Mount point of the sandbox's shared filesystem (the upstream agent's convention).
+    public var sharedContainers: String
+    /// Bundles (config.json, exec process files, console sockets), one directory a container.
+    public var bundles: String
+    /// crun's state root.
+    public var crunRoot: String
+    /// The only tree CopyFile may write into.
+    public var copyFileRoot: String
+    /// Where crun puts containers whose spec names no (or a systemd-style) cgroupsPath.
+    public var cgroupParent: String
+
+    public init(
+        sharedContainers: String = "/run/kata-containers/shared/containers",
+        bundles: String = "/run/kata-agent/bundles", crunRoot: String = "/run/crun",
+        copyFileRoot: String = "/run/kata-containers", cgroupParent: String = "/kata"
+    ) {
+        self.sharedContainers = sharedContainers
+        self.bundles = bundles
+        self.crunRoot = crunRoot
+        self.copyFileRoot = copyFileRoot
+        self.cgroupParent = cgroupParent
+    }
+
+    /// The guest rootfs for a container whose spec says `rootPath`.
+    public func rootfs(containerID: String, rootPath: String?) -> String {
+        guard let rootPath, !rootPath.isEmpty else { return "\(sharedContainers)/\(containerID)/rootfs" }
+        return rootPath.hasPrefix("/") ? rootPath : "\(sharedContainers)/\(containerID)/\(rootPath)"
+    }
+}

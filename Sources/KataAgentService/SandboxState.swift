@@ -1,0 +1,47 @@
+import GuestAgent
+import KataCore
+
+/// What the agent remembers about the sandbox beyond the containers themselves: the mounts
+/// it made (to undo them) and each container's cgroup (for stats, updates and OOM events).
+actor SandboxState {
+    struct ContainerRecord {
+        var cgroup: CgroupV2
+        /// Mount points of the container's own storages, unmounted when it is removed.
+        var storages: [String]
+    }
+
+    private(set) var sandboxID: String?
+    private(set) var sandboxStorages: [String] = []
+    private(set) var containers: [String: ContainerRecord] = [:]
+
+    func beginSandbox(id: String) throws {
+        guard sandboxID == nil else {
+            throw KataError(.failedPrecondition, "sandbox \(sandboxID ?? "") already exists")
+        }
+        sandboxID = id
+    }
+
+    func addSandboxStorage(_ mountPoint: String) { sandboxStorages.append(mountPoint) }
+
+    /// Forgets the sandbox and returns its mount points, last mounted first.
+    func endSandbox() -> [String] {
+        defer {
+            sandboxID = nil
+            sandboxStorages = []
+        }
+        return sandboxStorages.reversed()
+    }
+
+    func addContainer(_ id: String, _ record: ContainerRecord) { containers[id] = record }
+
+    func removeContainer(_ id: String) -> ContainerRecord? { containers.removeValue(forKey: id) }
+
+    func cgroup(of id: String) throws -> CgroupV2 {
+        guard let record = containers[id] else { throw KataError(.notFound, "no container \(id)") }
+        return record.cgroup
+    }
+
+    var containerCgroups: [(id: String, cgroup: CgroupV2)] {
+        containers.map { ($0.key, $0.value.cgroup) }.sorted { $0.id < $1.id }
+    }
+}
