@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kata-runtime", targets: ["KataRuntimeMain"]),
+        .executable(name: "containerd-shim-kata-v2", targets: ["ShimMain"]),
         .executable(name: "kata-agent", targets: ["KataAgentMain"]),
     ],
     dependencies: [
@@ -144,6 +145,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
+
+        .executableTarget(
+            name: "ShimMain", dependencies: ["Shim", "Agent"], path: "Sources/containerd-shim-kata-v2"),
 
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(
