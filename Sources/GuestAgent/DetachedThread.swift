@@ -4,7 +4,7 @@
 
 /// Runs `body` on a new detached OS thread. The agent uses threads, not the cooperative pool,
 /// for work that blocks in the kernel (waitpid, read on pipes), so it never starves async tasks.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
+public func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
     final class Box: @unchecked Sendable {  // handed to exactly one thread, read once
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }

@@ -25,11 +25,13 @@ public enum AgentChannel: Sendable, Equatable {
         return nil
     }
 
-    /// Polls for a channel until `timeout`.
-    public static func wait(timeout: Duration) async throws -> AgentChannel {
+    /// The serial port as soon as its driver is up; vsock only once every module has loaded
+    /// (its transport is among the later ones) and still no port is there. Polls until `timeout`.
+    public static func wait(modules: GuestModules, timeout: Duration) async throws -> AgentChannel {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let channel = find() { return channel }
+            let allLoaded = modules.isFinished
+            if let channel = find(), allLoaded || channel != .vsock(port: vsockPort) { return channel }
             guard ContinuousClock.now < deadline else {
                 throw KataError(
                     .notFound, "no virtio-serial port named \(portName) and no /dev/vsock after \(timeout)")
