@@ -25,7 +25,7 @@ public enum KataAgentProgram {
         do {
             let channel = try await AgentChannel.wait(modules: modules, timeout: .seconds(30))
             log("serving on \(channel)")
-            try await channel.serve(server)
+            try await channel.serve(server, log: log)
         } catch {
             log("fatal: \(error)")
         }
