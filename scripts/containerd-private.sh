@@ -25,8 +25,6 @@ state = "$dir/state"
   path = "$dir/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   restrict_oom_score_adj = true
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]
-  runtime_type = "io.containerd.kata.v2"
 TOML
     containerd --config "$dir/config.toml" --log-level info >"$dir/containerd.log" 2>&1 &
     echo $! >"$dir/containerd.pid"

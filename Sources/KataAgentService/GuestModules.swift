@@ -1,4 +1,5 @@
 import GuestAgent
+import KataCore
 import Synchronization
 
 /// The image's kernel modules (listed in load order in /etc/kata-modules). Those up to the
