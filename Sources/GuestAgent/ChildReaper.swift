@@ -1,5 +1,5 @@
-import KataCore
 import CKataSys
+import KataCore
 import Synchronization
 
 #if canImport(Glibc)

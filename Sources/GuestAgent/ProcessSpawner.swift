@@ -35,6 +35,7 @@ public struct ProcessSpawner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdio.stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdio.stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stdio.stderr, 2)
+        _ = ckata_spawn_actions_closefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

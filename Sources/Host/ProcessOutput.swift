@@ -1,3 +1,4 @@
+import CKataSys
 import KataCore
 
 #if canImport(Glibc)
@@ -26,6 +27,7 @@ public struct ProcessOutput: Sendable, Equatable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+        _ = ckata_spawn_actions_closefrom(&actions, 3)
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

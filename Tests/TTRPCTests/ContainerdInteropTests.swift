@@ -5,7 +5,6 @@ import Testing
 
 @testable import TTRPC
 
-
 /// Talks to a real containerd (Debian's 1.6), started privately for the test.
 @Suite struct ContainerdInteropTests {
     static func config(_ dir: String) -> String {

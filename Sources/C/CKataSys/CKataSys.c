@@ -152,6 +152,7 @@ int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
     pid_t child = 0;
     int rc = posix_spawn(&child, path, &actions, &attributes, argv, envp);
@@ -160,4 +161,8 @@ int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[
     if (rc != 0) return -rc;
     *pid = child;
     return 0;
+}
+
+int ckata_spawn_actions_closefrom(void *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
 }

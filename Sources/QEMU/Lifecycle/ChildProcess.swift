@@ -1,3 +1,4 @@
+import CKataSys
 import KataCore
 import Synchronization
 
@@ -41,6 +42,9 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        // QEMU must not hold the runtime's sockets (containerd's connection, listeners): a
+        // leaked one keeps a dead shim looking alive.
+        _ = ckata_spawn_actions_closefrom(&fileActions, 3)
 
         // The child starts with no blocked signals and default dispositions, whatever this
         // process (NIO ignores SIGPIPE) has set.

@@ -53,4 +53,9 @@ int ckata_pipe_cloexec(int fds[2]);
 /// *pid, or -errno.
 int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[], const char *cwd, int *pid);
 
+/// Adds "close every descriptor from `lowest` up" to spawn file actions, so a child inherits
+/// only what the actions set up (libraries such as NIO open descriptors without close-on-exec).
+/// `actions` is a posix_spawn_file_actions_t*. Returns 0 or an errno value.
+int ckata_spawn_actions_closefrom(void *actions, int lowest);
+
 #endif
