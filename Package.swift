@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["Shim"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI"]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
-        .testTarget(name: "ShimIntegrationTests"),
+        .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),

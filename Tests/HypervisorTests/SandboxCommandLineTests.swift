@@ -20,9 +20,11 @@ import Testing
     @Test func plainSandboxRendersExactly() throws {
         let args = try QEMUCommandLine.sandbox(plan(), accelerator: .tcg).arguments
         let expected = [
-            "-name", "sandbox-sb1,debug-threads=on", "-machine", "q35,accel=tcg", "-smp", "2", "-m", "512M",
-            "-kernel", "/k/vmlinux", "-initrd", "/k/initrd.img", "-append",
-            "console=ttyS0 panic=1 quiet agent.log=debug",
+            "-name", "sandbox-sb1,debug-threads=on", "-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "2",
+            "-m",
+            "512M", "-kernel", "/k/vmlinux", "-initrd", "/k/initrd.img", "-append",
+            "console=ttyS0 panic=1 quiet tsc=reliable no_timer_check rcupdate.rcu_expedited=1 i8042.direct=1 "
+                + "i8042.dumbkbd=1 i8042.nopnp=1 i8042.noaux=1 cryptomgr.notests pci=lastbus=0 agent.log=debug",
         ]
         #expect(Array(args.prefix(expected.count)) == expected)
         let joined = args.joined(separator: " ")

@@ -1,4 +1,5 @@
 import Foundation
+import KataCore
 
 struct CommandResult: Sendable {
     var status: Int32
@@ -17,7 +18,22 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// runner, Process sometimes never notices its child exit. Output goes to files, not pipes: a
 /// daemon the command starts (containerd) may keep a pipe open forever.
 enum Command {
+    /// Runs on its own thread: a blocking wait must never hold one of the few threads of the
+    /// cooperative pool that every other test shares.
     static func run(
+        _ argv: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval
+    ) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            startDetachedThread {
+                continuation.resume(
+                    with: Result {
+                        try runBlocking(argv, stdin: stdin, environment: environment, timeout: timeout)
+                    })
+            }
+        }
+    }
+
+    static func runBlocking(
         _ argv: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval
     ) throws -> CommandResult {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -62,8 +78,9 @@ enum Command {
 
 /// A program left running while the test does other things (for example a foreground
 /// `ctr run` whose task the test then kills).
-struct BackgroundCommand {
+final class BackgroundCommand: @unchecked Sendable {  // used from one test at a time
     let pid: pid_t
+    private var reaped: Int32?
 
     init(_ argv: [String]) throws {
         var actions = posix_spawn_file_actions_t()
@@ -82,21 +99,30 @@ struct BackgroundCommand {
 
     /// The exit status once it has exited (128 + n for signal n), or nil while it runs.
     func exitStatus() -> Int32? {
+        if let reaped { return reaped }
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        reaped = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return reaped
     }
 
-    /// Waits up to `timeout` for the exit; kills it past that.
-    func wait(timeout: TimeInterval) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let status = exitStatus() { return status }
-            usleep(20_000)
-        }
+    /// Kills it if it still runs, and reaps it.
+    func stop() {
+        guard exitStatus() == nil else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        reaped = 137
+    }
+
+    /// Waits up to `timeout` for the exit; kills it past that.
+    func wait(timeout: TimeInterval) async -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = exitStatus() { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        stop()
         return -1
     }
 }

@@ -9,20 +9,20 @@ struct ContainerdShimTests {
 
     func uniqueID(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 
-    @Test func runPrintsOutputAndExitZero() throws {
-        let result = try ctrd.run(uniqueID("hello"), ["/bin/echo", "hello from the guest"])
+    @Test func runPrintsOutputAndExitZero() async throws {
+        let result = try await ctrd.run(uniqueID("hello"), ["/bin/echo", "hello from the guest"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout == "hello from the guest\n")
     }
 
-    @Test func exitCodeIsPassedThrough() throws {
-        let result = try ctrd.run(uniqueID("exit3"), ["/bin/sh", "-c", "echo before; exit 3"])
+    @Test func exitCodeIsPassedThrough() async throws {
+        let result = try await ctrd.run(uniqueID("exit3"), ["/bin/sh", "-c", "echo before; exit 3"])
         #expect(result.status == 3, "stderr: \(result.stderr)")
         #expect(result.stdout == "before\n")
     }
 
-    @Test func runsInsideTheGuestKernel() throws {
-        let result = try ctrd.run(uniqueID("uname"), ["/bin/uname", "-r"])
+    @Test func runsInsideTheGuestKernel() async throws {
+        let result = try await ctrd.run(uniqueID("uname"), ["/bin/uname", "-r"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let guest = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let host = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)
@@ -35,15 +35,15 @@ struct ContainerdShimTests {
         #expect(guest != host)
     }
 
-    @Test func stdinIsPipedThrough() throws {
-        let result = try ctrd.run(
+    @Test func stdinIsPipedThrough() async throws {
+        let result = try await ctrd.run(
             uniqueID("stdin"), ["/bin/cat"], stdin: "line one\nline two\n")
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout == "line one\nline two\n")
     }
 
-    @Test func largeOutputArrivesWhole() throws {
-        let result = try ctrd.run(uniqueID("big"), ["/bin/sh", "-c", "seq 1 20000"])
+    @Test func largeOutputArrivesWhole() async throws {
+        let result = try await ctrd.run(uniqueID("big"), ["/bin/sh", "-c", "seq 1 20000"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 20000)

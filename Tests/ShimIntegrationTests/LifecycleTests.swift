@@ -10,33 +10,35 @@ struct LifecycleTests {
     func uniqueID(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 
     /// `ctr run -t` needs a terminal on the ctr side: `script` gives it one.
-    @Test func terminalRun() throws {
+    @Test func terminalRun() async throws {
         let id = uniqueID("tty")
         let command =
             "/usr/bin/ctr -a \(ctrd.socket) run --rm -t --runtime io.containerd.kata.v2 "
             + "\(PrivateContainerd.image) \(id) /bin/sh -c 'tty; echo cols=$(stty size)'"
-        let result = try Command.run(["/usr/bin/script", "-qec", command, "/dev/null"], timeout: 120)
+        let result = try await Command.run(["/usr/bin/script", "-qec", command, "/dev/null"], timeout: 120)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("/dev/pts/"), "stdout: \(result.stdout)")
     }
 
     /// The shim is killed while its VM runs; containerd's clean-up (`shim delete`) and
     /// `ctr task delete`/`ctr container rm` must leave no VM, mount, socket or state directory.
-    @Test func killedShimLeavesNothingBehind() throws {
+    @Test func killedShimLeavesNothingBehind() async throws {
         let id = uniqueID("crash")
         let run = try BackgroundCommand([
             "/usr/bin/ctr", "-a", ctrd.socket, "run", "-d", "--runtime", "io.containerd.kata.v2",
             PrivateContainerd.image, id, "/bin/sleep", "600",
         ])
-        #expect(run.wait(timeout: 120) == 0)
+        #expect(await run.wait(timeout: 120) == 0)
         let shimPID = try #require(Self.shimPID(for: id))
         let qemuPIDs = Self.qemuPIDs(for: id)
         #expect(!qemuPIDs.isEmpty)
         kill(shimPID, SIGKILL)
-        _ = try ctrd.ctr(["task", "delete", "-f", id], timeout: 60)
-        _ = try ctrd.ctr(["container", "rm", id], timeout: 60)
+        _ = try await ctrd.ctr(["task", "delete", "-f", id], timeout: 60)
+        _ = try await ctrd.ctr(["container", "rm", id], timeout: 60)
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && !Self.qemuPIDs(for: id).isEmpty { usleep(100_000) }
+        while Date() < deadline && !Self.qemuPIDs(for: id).isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(Self.qemuPIDs(for: id).isEmpty, "QEMU still running")
         #expect(!FileManager.default.fileExists(atPath: "/run/vc/sbs/\(id)"))
         #expect(!FileManager.default.fileExists(atPath: "/run/kata-containers/shared/sandboxes/\(id)"))
@@ -46,17 +48,17 @@ struct LifecycleTests {
 
     /// Twenty runs in a row: processes, mounts and the containerd shim's descriptors end where
     /// they started.
-    @Test func repeatedRunsDoNotLeak() throws {
+    @Test func repeatedRunsDoNotLeak() async throws {
         let before = Self.counts()
         for index in 0..<20 {
-            let result = try ctrd.run(uniqueID("rep\(index)"), ["/bin/true"])
+            let result = try await ctrd.run(uniqueID("rep\(index)"), ["/bin/true"])
             #expect(result.status == 0, "run \(index): \(result.stderr)")
         }
         // The last shim may still be on its way out when `ctr run --rm` returns.
         var after = Self.counts()
         let settle = Date().addingTimeInterval(10)
         while after.shims > before.shims && Date() < settle {
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
             after = Self.counts()
         }
         #expect(after.qemu == before.qemu)

@@ -22,7 +22,7 @@ final class PrivateContainerd: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
     }
 
-    static func start() throws -> PrivateContainerd {
+    static func start() async throws -> PrivateContainerd {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent(
             "ctrd-\(UUID().uuidString.prefix(8))"
         ).path
@@ -45,15 +45,15 @@ final class PrivateContainerd: Sendable {
             "PATH": work + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "KATA_CONF_FILE": work + "/configuration.toml",
         ]
-        let started = try Command.run(
+        let started = try await Command.run(
             [repo + "/scripts/containerd-private.sh", "start", work + "/containerd"],
             environment: environment, timeout: 30)
         guard started.status == 0 else { throw CommandFailure("containerd did not start: \(started.stderr)") }
         let socket = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let ctrd = PrivateContainerd(work: work, socket: socket)
         let tar = work + "/busybox.tar"
-        _ = try Command.run([repo + "/scripts/busybox-image.sh", tar], timeout: 60)
-        let imported = try ctrd.ctr(["images", "import", tar], timeout: 60)
+        _ = try await Command.run([repo + "/scripts/busybox-image.sh", tar], timeout: 60)
+        let imported = try await ctrd.ctr(["images", "import", tar], timeout: 60)
         guard imported.status == 0 else { throw CommandFailure("image import failed: \(imported.stderr)") }
         return ctrd
     }
@@ -61,21 +61,22 @@ final class PrivateContainerd: Sendable {
     static func findShim() -> String { binDirectory + "/containerd-shim-kata-v2" }
 
     func stop() {
-        _ = try? Command.run(
+        _ = try? Command.runBlocking(
             [Self.repo + "/scripts/containerd-private.sh", "stop", work + "/containerd"], timeout: 30)
         try? FileManager.default.removeItem(atPath: work)
     }
 
-    func ctr(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult
+    func ctr(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) async throws
+        -> CommandResult
     {
-        try Command.run(["/usr/bin/ctr", "-a", socket] + arguments, stdin: stdin, timeout: timeout)
+        try await Command.run(["/usr/bin/ctr", "-a", socket] + arguments, stdin: stdin, timeout: timeout)
     }
 
     /// `ctr run --rm --runtime io.containerd.kata.v2 IMAGE ID ARGS...`
-    func run(_ id: String, _ args: [String], flags: [String] = [], stdin: String? = nil) throws
+    func run(_ id: String, _ args: [String], flags: [String] = [], stdin: String? = nil) async throws
         -> CommandResult
     {
-        try ctr(
+        try await ctr(
             ["run", "--rm", "--runtime", "io.containerd.kata.v2"] + flags + [Self.image, id] + args,
             stdin: stdin)
     }
@@ -91,7 +92,7 @@ struct PrivateContainerdTrait: SuiteTrait, TestScoping {
         async throws
     {
         if Self.current != nil { return try await function() }
-        let ctrd = try PrivateContainerd.start()
+        let ctrd = try await PrivateContainerd.start()
         defer { ctrd.stop() }
         try await Self.$current.withValue(ctrd) { try await function() }
     }
