@@ -3,6 +3,13 @@
 # so that tests and the demo never touch a system containerd.
 #   containerd-private.sh start DIR    -> prints the socket path once containerd answers
 #   containerd-private.sh stop DIR     -> stops it (and its shims), removes its mounts
+# Optional environment for the CRI plugin (defaults keep the plain setup):
+#   CRI_RUNTIME_HANDLERS="NAME=RUNTIME_TYPE ..."  CRI runtime handlers; default
+#                         "kata=io.containerd.kata.v2". RUNTIME_TYPE may be a shim's absolute
+#                         path. "runc=io.containerd.runc.v2" is added unless given: it is CRI's
+#                         default handler, and the CRI plugin fails to load without it.
+#   CRI_SANDBOX_IMAGE=REF the pod sandbox ("pause") image; it must be imported into the
+#                         k8s.io namespace, since there is no registry to pull it from.
 set -euo pipefail
 action=${1:?usage: containerd-private.sh start|stop DIR}
 dir=${2:?usage: containerd-private.sh start|stop DIR}
@@ -13,6 +20,25 @@ sock="$dir/containerd.sock"
 case "$action" in
 start)
     mkdir -p "$dir/root" "$dir/state" "$dir/opt"
+    sandbox_image=""
+    if [ -n "${CRI_SANDBOX_IMAGE:-}" ]; then
+        case "$CRI_SANDBOX_IMAGE" in *[\"\\]*) echo "CRI_SANDBOX_IMAGE: quotes or backslashes not allowed" >&2; exit 2 ;; esac
+        sandbox_image="  sandbox_image = \"$CRI_SANDBOX_IMAGE\""
+    fi
+    handlers=""
+    handler_list=${CRI_RUNTIME_HANDLERS:-kata=io.containerd.kata.v2}
+    [[ " $handler_list" == *" runc="* ]] || handler_list="runc=io.containerd.runc.v2 $handler_list"
+    for handler in $handler_list; do
+        name=${handler%%=*}
+        type=${handler#*=}
+        if ! [[ "$handler" == *=* && "$name" =~ ^[A-Za-z0-9._-]+$ && -n "$type" && "$type" != *[\"\\]* ]]; then
+            echo "CRI_RUNTIME_HANDLERS: bad entry '$handler' (want NAME=RUNTIME_TYPE)" >&2
+            exit 2
+        fi
+        handlers+="[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.\"$name\"]
+  runtime_type = \"$type\"
+"
+    done
     cat >"$dir/config.toml" <<TOML
 version = 2
 root = "$dir/root"
@@ -25,8 +51,8 @@ state = "$dir/state"
   path = "$dir/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   restrict_oom_score_adj = true
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]
-  runtime_type = "io.containerd.kata.v2"
+$sandbox_image
+$handlers
 TOML
     containerd --config "$dir/config.toml" --log-level info >"$dir/containerd.log" 2>&1 &
     echo $! >"$dir/containerd.pid"
