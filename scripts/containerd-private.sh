@@ -68,6 +68,18 @@ TOML
 stop)
     if [ -f "$dir/containerd.pid" ]; then
         pid=$(cat "$dir/containerd.pid")
+        # Tasks left by a run that failed half way would outlive containerd with their shims
+        # (and VMs): delete them, and their containers, while containerd still answers.
+        if kill -0 "$pid" 2>/dev/null; then
+            for ns in $(ctr -a "$sock" namespaces ls -q 2>/dev/null); do
+                for task in $(ctr -a "$sock" -n "$ns" tasks ls -q 2>/dev/null); do
+                    timeout 60 ctr -a "$sock" -n "$ns" tasks delete -f "$task" >/dev/null 2>&1 || true
+                done
+                for container in $(ctr -a "$sock" -n "$ns" containers ls -q 2>/dev/null); do
+                    timeout 30 ctr -a "$sock" -n "$ns" containers rm "$container" >/dev/null 2>&1 || true
+                done
+            done
+        fi
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
