@@ -54,7 +54,15 @@ state = "$dir/state"
 $sandbox_image
 $handlers
 TOML
-    containerd --config "$dir/config.toml" --log-level info >"$dir/containerd.log" 2>&1 &
+    # containerd must not keep our caller's descriptors: Foundation's Process, for one, takes
+    # its child for running until every holder of an inherited socket has closed it.
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec containerd --config "$dir/config.toml" --log-level info >"$dir/containerd.log" 2>&1
+    ) &
     echo $! >"$dir/containerd.pid"
     for _ in $(seq 1 100); do
         if [ -S "$sock" ] && ctr -a "$sock" version >/dev/null 2>&1; then echo "$sock"; exit 0; fi
@@ -86,7 +94,7 @@ stop)
         rm -f "$dir/containerd.pid"
     fi
     # Snapshots and task rootfs mounts live under root/state; unmount deepest first.
-    grep -F " $dir/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" || true; done
+    { grep -F " $dir/" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" || true; done
     ;;
 *) echo "unknown action $action" >&2; exit 2 ;;
 esac
