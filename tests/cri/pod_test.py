@@ -49,7 +49,7 @@ def load_stubs():
 
 def check(condition, message):
     if not condition:
-        raise CheckFailed(message)
+        raise CheckFailed(f"check failed: {message}")
     print(f"ok: {message}", flush=True)
 
 
