@@ -17,7 +17,7 @@ trap cleanup EXIT
 mkdir -p "$work/bin"
 ln -s "$bin/containerd-shim-kata-v2" "$work/bin/containerd-shim-kata-v2"
 sed -E -e 's|^kernel = .*|kernel = "'"$repo"'/build/kernel/vmlinux"|' \
-    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/initrd.img"|' \
+    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/kata-initrd.img"|' \
     "$repo/configuration/configuration-qemu.toml" >"$work/configuration.toml"
 
 export PATH="$work/bin:$PATH" KATA_CONF_FILE="$work/configuration.toml"

@@ -17,12 +17,14 @@ public final class TTRPCAgent: KataAgent {
 
     /// Connects and waits until the agent answers Health.Check, retrying until `dialTimeout`
     /// (the guest may still be booting: the socket can be missing, refuse, or drop the
-    /// handshake). A virtio-serial socket accepts before the guest listens; the first request
-    /// then waits in the socket until the agent opens its port, so it is sent once and given
-    /// the whole remaining budget.
+    /// handshake). A virtio-serial socket accepts before the guest listens; requests then wait
+    /// in the socket until the agent opens its port. Health.Check is repeated on the same
+    /// connection every `checkInterval`: a request sent just as a previous host connection
+    /// ended can be lost in the guest, and a late answer to an abandoned check is ignored.
     public static func connect(
         to address: AgentAddress, dialTimeout: Duration = .seconds(30),
-        requestTimeout: Duration = .seconds(60)
+        requestTimeout: Duration = .seconds(60),
+        checkInterval: Duration = .seconds(1)
     ) async throws -> TTRPCAgent {
         let deadline = ContinuousClock.now + dialTimeout
         let policy = RetryPolicy(
@@ -32,14 +34,25 @@ public final class TTRPCAgent: KataAgent {
             let client = try await openClient(address, timeout: deadline - ContinuousClock.now)
             let agent = TTRPCAgent(client: client, requestTimeout: requestTimeout)
             do {
-                let remaining = deadline - ContinuousClock.now
-                guard try await agent.check(timeout: max(remaining, .milliseconds(1))) else {
-                    throw KataError(.remote, "agent at \(address) answered Health.Check: not serving")
-                }
+                try await agent.waitUntilServing(deadline: deadline, interval: checkInterval)
                 return agent
             } catch {
                 await client.close()
                 throw error
+            }
+        }
+    }
+
+    private func waitUntilServing(deadline: ContinuousClock.Instant, interval: Duration) async throws {
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            do {
+                guard try await check(timeout: max(min(remaining, interval), .milliseconds(1))) else {
+                    throw KataError(.remote, "the agent answered Health.Check: not serving")
+                }
+                return
+            } catch let error as KataError where error.code == .timeout && remaining > interval {
+                continue  // unanswered within the interval: ask again on this connection
             }
         }
     }

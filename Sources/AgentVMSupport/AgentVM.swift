@@ -33,6 +33,13 @@ public final class AgentVM: Sendable {
         .virtio9p(tag: shareTag, mountPoint: "/run/kata-containers/shared/containers", msize: 512 * 1024)
     }
 
+    /// The guest kernel's command line. Besides the console and the agent as init, options
+    /// that skip slow probes under TCG: legacy keyboard controller, TSC and timer checks,
+    /// crypto self-tests, scanning PCI buses beyond the first.
+    public static let kernelParameters =
+        "console=ttyS0 quiet panic=-1 rdinit=/init tsc=reliable no_timer_check rcupdate.rcu_expedited=1 "
+        + "i8042.direct=1 i8042.dumbkbd=1 i8042.nopnp=1 i8042.noaux=1 cryptomgr.notests pci=lastbus=0"
+
     public static func boot(image: GuestImage, dialTimeout: Duration = .seconds(60)) async throws -> AgentVM {
         var template = Array("/tmp/kata-agent-vm-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw KataError.system("mkdtemp", errno: errno) }
@@ -49,7 +56,7 @@ public final class AgentVM: Sendable {
                 cpu: CPU(model: "max"), memory: Memory(size: .mebibytes(256)),
                 kernel: KernelBoot(
                     kernel: image.kernel, initrd: image.initrd,
-                    commandLine: "console=ttyS0 quiet panic=-1 rdinit=/init"),
+                    commandLine: Self.kernelParameters),
                 consoleLog: SerialConsoleLog(path: directory + "/console.log"))
             commandLine.devices = [
                 VirtioSerial(id: "serial0"),
@@ -74,6 +81,9 @@ public final class AgentVM: Sendable {
             throw error
         }
     }
+
+    /// QEMU's chardev socket for the guest's `agent.channel.0`.
+    public var agentSocket: String { directory + "/run/agent.sock" }
 
     /// The last part of the guest's serial console.
     public var console: String { Self.consoleTail(directory) }

@@ -48,12 +48,17 @@ public enum GuestInit {
         return problems
     }
 
-    /// Loads, in order, the modules named in `listFile` (one file name a line) from
-    /// `directory`. Returns one line per module that failed; an already loaded one is fine.
-    public static func loadModules(listFile: String, directory: String) -> [String] {
+    /// The module file names listed in `listFile` (one a line), in order; empty if unreadable.
+    public static func moduleList(_ listFile: String) -> [String] {
         guard let list = try? readTextFile(listFile) else { return [] }
+        return list.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Loads, in order, the modules `names` (file names) from `directory`. Returns one line per
+    /// module that failed; an already loaded one is fine.
+    public static func loadModules(_ names: [String], directory: String) -> [String] {
         var problems: [String] = []
-        for name in list.split(separator: "\n").map(String.init) where !name.isEmpty {
+        for name in names {
             let path = "\(directory)/\(name)"
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {

@@ -10,7 +10,9 @@ extension QEMUCommandLine {
         var line = QEMUCommandLine(
             binary: plan.qemuPath, name: "sandbox-\(plan.sandboxID)",
             machine: Machine(type: plan.machineType, accelerator: accelerator),
-            cpu: accelerator == .kvm ? CPU(model: "host") : nil,
+            // Under TCG the default qemu64 model has no RDRAND: the guest then waits seconds for
+            // entropy at boot. `max` emulates everything TCG can.
+            cpu: CPU(model: accelerator == .kvm ? "host" : "max"),
             smp: SMP(cpus: plan.vcpus),
             memory: Memory(size: .mebibytes(plan.memoryMiB)),
             kernel: KernelBoot(kernel: plan.kernel, initrd: plan.initrd, commandLine: plan.kernelCommandLine),

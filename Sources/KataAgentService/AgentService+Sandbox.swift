@@ -30,6 +30,7 @@ extension AgentService {
     }
 
     func mount(_ storage: Grpc_Storage) async throws {
+        await modules.waitAll()
         try StorageMount(
             driver: storage.driver, source: storage.source, fsType: storage.fstype, options: storage.options,
             mountPoint: storage.mountPoint

@@ -15,12 +15,18 @@ public final class AgentService: Sendable {
     let sandbox = SandboxState()
     let oom: OOMMonitor
     let paths: GuestPaths
+    /// Filesystem modules may still be loading when the first requests arrive.
+    let modules: GuestModules
 
-    public init(reaper: ChildReaper, paths: GuestPaths = GuestPaths(), crunBinary: String = "/usr/bin/crun") {
+    public init(
+        reaper: ChildReaper, modules: GuestModules = .none, paths: GuestPaths = GuestPaths(),
+        crunBinary: String = "/usr/bin/crun"
+    ) {
         let crun = Crun(
             binary: crunBinary, stateRoot: paths.crunRoot, spawner: ProcessSpawner(reaper: reaper))
         self.registry = ContainerRegistry(crun: crun, stateDirectory: paths.bundles, noPivot: true)
         self.paths = paths
+        self.modules = modules
         self.oom = OOMMonitor(sandbox: sandbox)
     }
 

@@ -13,18 +13,19 @@ public enum KataAgentProgram {
     public static func run() async -> Never {
         signal(SIGPIPE, SIG_IGN)
         let isInit = getpid() == 1
+        var modules = GuestModules.none
         if isInit {
             GuestInit.mountEssentials().forEach { log("init: \($0)") }
-            GuestInit.loadModules(
-                listFile: modulesList, directory: "/lib/modules/\(GuestInit.kernelRelease())"
-            ).forEach { log("init: \($0)") }
+            modules = GuestModules.load(
+                listFile: modulesList, directory: "/lib/modules/\(GuestInit.kernelRelease())",
+                log: { log("init: \($0)") })
         }
         let reaper = ChildReaper(mode: isInit ? .allChildren : .trackedOnly)
-        let server = TTRPCServer(services: AgentService(reaper: reaper).services())
+        let server = TTRPCServer(services: AgentService(reaper: reaper, modules: modules).services())
         do {
-            let channel = try await AgentChannel.wait(timeout: .seconds(30))
+            let channel = try await AgentChannel.wait(modules: modules, timeout: .seconds(30))
             log("serving on \(channel)")
-            try await channel.serve(server)
+            try await channel.serve(server, log: log)
         } catch {
             log("fatal: \(error)")
         }

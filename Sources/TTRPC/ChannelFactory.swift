@@ -2,6 +2,10 @@ import KataCore
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Opens the byte streams ttrpc runs over. Each function installs `initializer` on the new
 /// channel before any byte is read, and reports failures as `KataError(.system)`.
 enum ChannelFactory {
@@ -52,10 +56,18 @@ enum ChannelFactory {
     static func adopt(
         fileDescriptor descriptor: CInt, group: any EventLoopGroup, initializer: @escaping Initializer
     ) async throws -> Channel {
+        // NIO's `takingOwnershipOfDescriptor(inputOutput:)` dups without close-on-exec, so the
+        // copy would leak into every child process (in the guest: crun and the containers),
+        // keeping a one-open-only virtio-serial port busy after the connection ends.
+        let output = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard output >= 0 else {
+            throw KataError.system("ttrpc: duplicate file descriptor \(descriptor)", errno: errno)
+        }
         do {
             return try await NIOPipeBootstrap(group: group).channelInitializer(initializer)
-                .takingOwnershipOfDescriptor(inputOutput: descriptor).get()
+                .takingOwnershipOfDescriptors(input: descriptor, output: output).get()
         } catch {
+            close(output)
             throw KataError(.system, "ttrpc: cannot use file descriptor \(descriptor): \(error)")
         }
     }

@@ -10,7 +10,8 @@ import Testing
 /// One booted guest (real QEMU under TCG, the image from `make guest`) with a created sandbox,
 /// shared by every test of a suite marked `.sharedGuest`: booting costs seconds. Each test
 /// uses its own container ids, so the tests may run in parallel. After the suite the sandbox
-/// is destroyed and the VM shut down; a QEMU process or temp directory left behind fails it.
+/// is destroyed over a second connection (the agent must serve a reconnecting host) and the VM
+/// shut down; a QEMU process or temp directory left behind fails the suite.
 struct SharedGuestTrait: SuiteTrait, TestScoping {
     @TaskLocal static var current: AgentVM?
 
@@ -26,7 +27,13 @@ struct SharedGuestTrait: SuiteTrait, TestScoping {
                 SandboxRequest(
                     hostname: "kata-test", sandboxID: "sandbox-1", storages: [AgentVM.sharedStorage]))
             try await Self.$current.withValue(vm) { try await function() }
-            try await vm.agent.destroySandbox()
+            // The port carries one host connection at a time; after the host client goes
+            // away (a restarted shim, say) the agent must serve the next one.
+            await vm.agent.close()
+            let again = try await TTRPCAgent.connect(
+                to: .serialSocket(path: vm.agentSocket), dialTimeout: .seconds(30))
+            try await again.destroySandbox()
+            await again.close()
         } catch {
             failure = KataError(.internal, "\(error)\nguest console:\n\(vm.console)")
         }

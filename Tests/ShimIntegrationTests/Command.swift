@@ -12,47 +12,91 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a program (no shell) to completion with a timeout, capturing its output.
+///
+/// posix_spawn and waitpid on the child's own pid, not Foundation's Process: under the test
+/// runner, Process sometimes never notices its child exit. Output goes to files, not pipes: a
+/// daemon the command starts (containerd) may keep a pipe open forever.
 enum Command {
     static func run(
         _ argv: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval
     ) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        // Read while it runs, so a chatty process never blocks on a full pipe.
-        nonisolated(unsafe) var stdoutData = Data(), stderrData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            stderrData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cmd-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let inPath = scratch + "/in", outPath = scratch + "/out", errPath = scratch + "/err"
+        try (stdin ?? "").write(toFile: inPath, atomically: true, encoding: .utf8)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup($0) } + [nil]
+        defer { (cArgs + cEnv).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw CommandFailure("spawn \(argv[0]): errno \(rc)") }
+
+        var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            usleep(200_000)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        var killed = false
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline && !killed {
+                kill(pid, SIGKILL)
+                killed = true
+            }
+            usleep(10_000)
         }
-        process.waitUntilExit()
-        group.wait()
-        return CommandResult(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        var stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        if killed { stderr += "\n[killed after \(Int(timeout)) s]" }
+        return CommandResult(status: exitStatus, stdout: stdout, stderr: stderr)
+    }
+}
+
+/// A program left running while the test does other things (for example a foreground
+/// `ctr run` whose task the test then kills).
+struct BackgroundCommand {
+    let pid: pid_t
+
+    init(_ argv: [String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard rc == 0 else { throw CommandFailure("spawn \(argv[0]): errno \(rc)") }
+        self.pid = pid
+    }
+
+    /// The exit status once it has exited (128 + n for signal n), or nil while it runs.
+    func exitStatus() -> Int32? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Waits up to `timeout` for the exit; kills it past that.
+    func wait(timeout: TimeInterval) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = exitStatus() { return status }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return -1
     }
 }

@@ -37,7 +37,7 @@ struct ContainerdShimTests {
 
     @Test func stdinIsPipedThrough() throws {
         let result = try ctrd.run(
-            uniqueID("stdin"), ["/bin/cat"], flags: ["-i"], stdin: "line one\nline two\n")
+            uniqueID("stdin"), ["/bin/cat"], stdin: "line one\nline two\n")
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout == "line one\nline two\n")
     }

@@ -37,7 +37,7 @@ final class PrivateContainerd: Sendable {
             of: #"(?m)^kernel = .*$"#, with: "kernel = \"\(repo)/build/kernel/vmlinux\"",
             options: .regularExpression)
         config = config.replacingOccurrences(
-            of: #"(?m)^initrd = .*$"#, with: "initrd = \"\(repo)/build/guest/initrd.img\"",
+            of: #"(?m)^initrd = .*$"#, with: "initrd = \"\(repo)/build/guest/kata-initrd.img\"",
             options: .regularExpression)
         config = config.replacingOccurrences(
             of: #"(?m)^default_memory = .*$"#, with: "default_memory = 256", options: .regularExpression)

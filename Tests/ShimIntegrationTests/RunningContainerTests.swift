@@ -7,24 +7,20 @@ struct RunningContainerTests {
     var ctrd: PrivateContainerd { PrivateContainerdTrait.current! }
 
     /// Starts `ctr run --rm ID sleep 600` in the background and waits until the task runs.
-    func startSleeper(_ id: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ctr")
-        process.arguments = [
-            "-a", ctrd.socket, "run", "--rm", "--runtime", "io.containerd.kata.v2", PrivateContainerd.image,
-            id,
-            "/bin/sleep", "600",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    func startSleeper(_ id: String) throws -> BackgroundCommand {
+        let run = try BackgroundCommand([
+            "/usr/bin/ctr", "-a", ctrd.socket, "run", "--rm", "--runtime", "io.containerd.kata.v2",
+            PrivateContainerd.image, id, "/bin/sleep", "600",
+        ])
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            if try taskStatus(id) == "RUNNING" { return process }
-            guard process.isRunning else { throw CommandFailure("ctr run \(id) exited early") }
+            if try taskStatus(id) == "RUNNING" { return run }
+            if let status = run.exitStatus() {
+                throw CommandFailure("ctr run \(id) exited early with \(status)")
+            }
             usleep(100_000)
         }
-        process.terminate()
+        _ = run.wait(timeout: 0)
         throw CommandFailure("task \(id) did not reach RUNNING")
     }
 
@@ -41,7 +37,7 @@ struct RunningContainerTests {
     @Test func execPauseResumeMetricsAndKill() throws {
         let id = "sleeper-\(UUID().uuidString.prefix(8).lowercased())"
         let run = try startSleeper(id)
-        defer { if run.isRunning { run.terminate() } }
+        defer { _ = run.wait(timeout: 0) }
 
         let exec = try ctrd.ctr([
             "task", "exec", "--exec-id", "e1", id, "/bin/sh", "-c", "echo exec says hi; exit 5",
@@ -59,7 +55,6 @@ struct RunningContainerTests {
         #expect(metrics.stdout.contains("pids.current"), "metrics: \(metrics.stdout)")
 
         #expect(try ctrd.ctr(["task", "kill", "-s", "SIGKILL", id]).status == 0)
-        run.waitUntilExit()
-        #expect(run.terminationStatus == 137)
+        #expect(run.wait(timeout: 60) == 137)
     }
 }
