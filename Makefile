@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev
 
-.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure guest bench-agent install
+.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent install
 
 all: build
 
@@ -28,7 +28,7 @@ build: deps
 # Unit tests run in parallel; the suites that boot VMs or start containerd run one test at a
 # time: on 2 cores, parallel TCG guests starve each other and every timing check.
 VM_SUITES := QEMUTests|AgentTests|ShimIntegrationTests|ContainerdInteropTests
-test: build kernel guest measure-venv
+test: build kernel guest measure-venv cri-venv
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '$(VM_SUITES)'
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --no-parallel --filter '$(VM_SUITES)'
@@ -50,6 +50,18 @@ measure-venv: deps
 		python3 -m venv $(MEASURE_VENV) && \
 		$(MEASURE_VENV)/bin/pip install -q sev-snp-measure==$(SEV_SNP_MEASURE_VERSION); \
 	else echo "measure-venv: sev-snp-measure $(SEV_SNP_MEASURE_VERSION) present"; fi
+
+# grpcio + grpcio-tools for tests/cri/pod_test.py, our CRI v1 client (PyPI, pinned): the
+# ShimIntegrationTests' CRI pod tests find it at build/cri-venv.
+CRI_VENV := $(BUILD_DIR)/cri-venv
+CRI_PIP_PINS := grpcio==1.85.1 grpcio-tools==1.85.1 protobuf==7.36.2
+
+cri-venv: deps
+	@if ! $(CRI_VENV)/bin/python3 -c 'import sys, importlib.metadata as m; \
+		sys.exit(any(m.version(n) != v for n, v in (p.split("==") for p in sys.argv[1:])))' \
+		$(CRI_PIP_PINS) 2>/dev/null; then \
+		python3 -m venv $(CRI_VENV) && $(CRI_VENV)/bin/pip install -q $(CRI_PIP_PINS); \
+	else echo "cri-venv: $(CRI_PIP_PINS) present"; fi
 
 # SNP measurement of the distro kernel + a 512 MiB initrd: ours vs sev-snp-measure (not a test).
 bench-measure: deps measure-venv

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Builds a small OCI image-layout tar holding busybox (no registry needed), reproducibly:
-#   busybox-image.sh OUT.tar [NAME]     (NAME defaults to docker.io/library/busybox:kata-local)
+#   busybox-image.sh OUT.tar [NAME [CMD...]]
+#     NAME defaults to docker.io/library/busybox:kata-local, CMD (the image's default command)
+#     to /bin/sh; e.g. a pod sandbox ("pause") image: ... pause.tar NAME /bin/sleep infinity
 # Import it with: ctr -a SOCK images import OUT.tar
 set -euo pipefail
-out=${1:?usage: busybox-image.sh OUT.tar [NAME]}
+out=${1:?usage: busybox-image.sh OUT.tar [NAME [CMD...]]}
 name=${2:-docker.io/library/busybox:kata-local}
+shift $(($# < 2 ? $# : 2))
+[ $# -gt 0 ] || set -- /bin/sh
+cmd=""
+for word in "$@"; do
+    case "$word" in *[\"\\]*) echo "CMD: quotes or backslashes not allowed: $word" >&2; exit 2 ;; esac
+    cmd+="${cmd:+,}\"$word\""
+done
 epoch=${SOURCE_DATE_EPOCH:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +44,7 @@ store() {
 read -r layer_sum layer_size < <(store "$work/layer.tar")
 
 cat >"$work/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$layer_sum"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":[$cmd],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$layer_sum"]}}
 JSON
 read -r config_sum config_size < <(store "$work/config.json")
 

@@ -22,7 +22,8 @@ final class PrivateContainerd: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
     }
 
-    static func start() async throws -> PrivateContainerd {
+    /// `environment` adds to containerd-private.sh's (e.g. its CRI_* settings).
+    static func start(environment extra: [String: String] = [:]) async throws -> PrivateContainerd {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent(
             "ctrd-\(UUID().uuidString.prefix(8))"
         ).path
@@ -44,7 +45,7 @@ final class PrivateContainerd: Sendable {
         let environment = [
             "PATH": work + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "KATA_CONF_FILE": work + "/configuration.toml",
-        ]
+        ].merging(extra) { $1 }
         let started = try await Command.run(
             [repo + "/scripts/containerd-private.sh", "start", work + "/containerd"],
             environment: environment, timeout: 30)
