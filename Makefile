@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev
 
-.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent install
+.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
 all: build
 
@@ -138,6 +138,10 @@ protos: deps
 # is the release build, and a second release build of the host stack would cost minutes).
 bench-agent: guest
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) AgentBench
+
+# `ctr run` to first output through our shim beside the bare-QEMU floor, and peak RSS (not a test).
+bench-shim: build guest
+	scripts/bench-shim.sh
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
 bench-ttrpc: deps

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Figures for the main job, in one run on this machine:
+#   - `ctr run` (our shim) to the container's first output line, N times;
+#   - the floor: a bare QEMU boot of the same kernel and initrd to the agent's first answer
+#     (`make bench-agent`'s measurement);
+#   - peak RSS of the shim and of QEMU during those runs.
+# Prints figures; does not judge them (targets: overhead over the floor < 15 %, shim < 25 MiB).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+runs=${RUNS:-5}
+bin=$(cd "$repo" && swift build --show-bin-path)
+work=$(mktemp -d /tmp/kata-bench.XXXXXX)
+cleanup() {
+    [ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null || true
+    "$repo/scripts/containerd-private.sh" stop "$work/containerd" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/bin"
+ln -s "$bin/containerd-shim-kata-v2" "$work/bin/containerd-shim-kata-v2"
+sed -E -e 's|^kernel = .*|kernel = "'"$repo"'/build/kernel/vmlinux"|' \
+    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/kata-initrd.img"|' \
+    -e 's|^default_memory = .*|default_memory = 256|' \
+    "$repo/configuration/configuration-qemu.toml" >"$work/configuration.toml"
+export PATH="$work/bin:$PATH" KATA_CONF_FILE="$work/configuration.toml"
+sock=$("$repo/scripts/containerd-private.sh" start "$work/containerd")
+"$repo/scripts/busybox-image.sh" "$work/busybox.tar" >/dev/null
+ctr -a "$sock" images import "$work/busybox.tar" >/dev/null
+
+# Peak RSS (VmHWM) of every shim and QEMU seen while the runs go on.
+(
+    while true; do
+        for pid in $(pgrep -f 'containerd-shim-kata-v2|qemu-system-x86_64 -name sandbox-bench' || true); do
+            name=qemu; grep -qa containerd-shim "/proc/$pid/cmdline" 2>/dev/null && name=shim
+            hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+            [ -n "$hwm" ] && echo "$name $hwm" >>"$work/rss"
+        done
+        sleep 0.05
+    done
+) &
+sampler=$!
+
+echo "ctr run -> first output line (ms), $runs runs:"
+total=0
+for i in $(seq 1 "$runs"); do
+    start=$(date +%s%N)
+    ctr -a "$sock" run --rm --runtime io.containerd.kata.v2 docker.io/library/busybox:kata-local \
+        "sandbox-bench-$i" /bin/echo ready | head -n1 >/dev/null
+    ms=$((($(date +%s%N) - start) / 1000000))
+    total=$((total + ms))
+    echo "  run $i: $ms"
+done
+shim_mean=$((total / runs))
+kill "$sampler" 2>/dev/null || true
+sampler=
+
+echo "floor: bare QEMU boot of the same kernel+initrd to the agent's first answer:"
+floor_line=$(cd "$repo" && swift run -q AgentBench 2>/dev/null | grep '^median' || true)
+echo "  $floor_line"
+shim_peak=$(awk '$1=="shim" && $2>m {m=$2} END {print m+0}' "$work/rss")
+qemu_peak=$(awk '$1=="qemu" && $2>m {m=$2} END {print m+0}' "$work/rss")
+echo "mean ctr run -> first output: ${shim_mean} ms"
+echo "peak RSS: shim $((shim_peak / 1024)) MiB, QEMU $((qemu_peak / 1024)) MiB"
