@@ -77,7 +77,7 @@ public final class AgentVM: Sendable {
                 throw KataError(.timeout, "agent did not answer: \(error); guest console:\n\(console)")
             }
         } catch {
-            removeDirectory(directory)
+            removeTree(directory)
             throw error
         }
     }
@@ -92,7 +92,7 @@ public final class AgentVM: Sendable {
     public func shutdown() async {
         await agent.close()
         await qemu.stop()
-        removeDirectory(directory)
+        removeTree(directory)
     }
 
     static func consoleTail(_ directory: String) -> String {
@@ -102,24 +102,6 @@ public final class AgentVM: Sendable {
         var bytes = [UInt8](repeating: 0, count: 1 << 16)
         let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         return String(decoding: bytes.prefix(max(n, 0)).suffix(4000), as: UTF8.self)
-    }
-}
-
-/// rm -rf of a directory this module created (the share holds root-owned guest files).
-func removeDirectory(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if (info.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { removeDirectory("\(path)/\(name)") }
-        }
-        closedir(dir)
-        rmdir(path)
-    } else {
-        unlink(path)
     }
 }
 

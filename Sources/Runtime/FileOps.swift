@@ -56,29 +56,4 @@ enum FileOps {
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    /// Removes a directory tree that holds no mounts (callers unmount first); never follows
-    /// symlinks and never crosses into another filesystem.
-    static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            if let dir = opendir(path) {
-                while let entry = readdir(dir) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                    }
-                    guard name != "." && name != ".." else { continue }
-                    var child = stat()
-                    let childPath = "\(path)/\(name)"
-                    if lstat(childPath, &child) == 0 && child.st_dev != info.st_dev { continue }  // a mount
-                    removeTree(childPath)
-                }
-                closedir(dir)
-            }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
-    }
 }

@@ -119,7 +119,7 @@ public actor Sandbox {
         defer {
             let target = paths.hostRootfs(container: containerID)
             try? RootfsMount.unmount(target)
-            FileOps.removeTree("\(paths.sharedDirectory)/\(containerID)")
+            removeTree("\(paths.sharedDirectory)/\(containerID)")
             forget(containerID, mount: target)
         }
         try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
@@ -162,8 +162,8 @@ public actor Sandbox {
     }
 
     static func removeDirectories(_ paths: SandboxPaths) {
-        FileOps.removeTree(paths.sharedBase)
-        FileOps.removeTree(paths.stateDirectory)
+        removeTree(paths.sharedBase)
+        removeTree(paths.stateDirectory)
     }
 
     /// Only a process whose command line names this sandbox is ours to kill (pids are reused).
