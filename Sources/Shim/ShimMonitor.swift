@@ -68,7 +68,11 @@ final class MetricsHandler: ChannelInboundHandler, Sendable {
                     .head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                 promise: nil)
             context.write(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
-            context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
+            let written = context.writeAndFlush(handler.wrapOutboundOut(.end(nil)))
+            if !head.isKeepAlive {
+                // HTTP/1.0 without keep-alive: the end of the body is the end of the connection.
+                written.whenComplete { _ in bound.value.0.close(promise: nil) }
+            }
         }
     }
 }

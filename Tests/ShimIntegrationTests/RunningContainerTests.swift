@@ -50,6 +50,19 @@ struct RunningContainerTests {
         #expect(try await ctrd.ctr(["task", "resume", id]).status == 0)
         #expect(try await taskStatus(id) == "RUNNING")
 
+        let scrape = try await Command.run(
+            [
+                "/usr/bin/python3", "-c",
+                "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+                    + "s.sendall(b'GET /metrics HTTP/1.0\\r\\n\\r\\n'); d=b''\n"
+                    + "while True:\n c=s.recv(65536)\n if not c: break\n d+=c\nprint(d.decode())",
+                "/run/vc/sbs/\(id)/shim-monitor.sock",
+            ], timeout: 30)
+        #expect(scrape.stdout.contains("200 OK"), "management socket: \(scrape.stdout) \(scrape.stderr)")
+        #expect(scrape.stdout.contains("kata_shim_resident_memory_bytes"))
+        #expect(scrape.stdout.contains("kata_hypervisor_resident_memory_bytes"))
+        #expect(scrape.stdout.contains("kata_guest_meminfo"))
+
         let metrics = try await ctrd.ctr(["task", "metrics", id])
         #expect(metrics.status == 0, "stderr: \(metrics.stderr)")
         #expect(metrics.stdout.contains("pids.current"), "metrics: \(metrics.stdout)")
