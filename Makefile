@@ -141,7 +141,7 @@ bench-agent: guest
 
 # `ctr run` to first output through our shim beside the bare-QEMU floor, and peak RSS (not a test).
 bench-shim: build guest
-	scripts/bench-shim.sh
+	RUNS=5 scripts/bench-shim.sh
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
 bench-ttrpc: deps
