@@ -42,20 +42,6 @@ indirect enum JSONValue {
         }
     }
 
-    private func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u00" + hexString([UInt8(scalar.value)])
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// JSON string escaping, shared with `env --json`.
+    private func quoted(_ text: String) -> String { EnvValue.quoted(text) }
 }
