@@ -30,7 +30,7 @@ extension AgentService {
     }
 
     func mount(_ storage: Grpc_Storage) async throws {
-        await modules.waitAll()
+        await modules.wait(for: GuestModules.needed(forFilesystem: storage.fstype))
         try StorageMount(
             driver: storage.driver, source: storage.source, fsType: storage.fstype, options: storage.options,
             mountPoint: storage.mountPoint

@@ -5,14 +5,18 @@ import Synchronization
 /// The image's kernel modules (listed in load order in /etc/kata-modules). Those up to the
 /// virtio-serial driver load first, because the host channel needs them; the rest
 /// (filesystems, vsock, block) load on a thread while the agent already serves, which takes
-/// ~0.3 s off the time to the first answer under TCG. Mounts wait for them (`waitAll`).
+/// ~0.3 s off the time to the first answer under TCG. A mount waits only for the modules its
+/// filesystem needs (`wait(for:)`), not for the whole list.
 public final class GuestModules: Sendable {
     /// The last module the agent channel needs before serving.
     public static let channelDriver = "virtio_console.ko"
 
     private struct State {
+        var loaded: Set<String> = []
         var finished = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [(needs: Set<String>, continuation: CheckedContinuation<Void, Never>)] = []
+
+        func satisfies(_ needs: Set<String>) -> Bool { finished || needs.isSubset(of: loaded) }
     }
     private let state = Mutex(State())
     private let log: @Sendable (String) -> Void
@@ -36,31 +40,67 @@ public final class GuestModules: Sendable {
         let modules = GuestModules(log: log)
         let rest = Array(names[split...])
         startDetachedThread {
-            GuestInit.loadModules(rest, directory: directory).forEach(log)
+            for name in rest {
+                GuestInit.loadModules([name], directory: directory).forEach(log)
+                modules.loaded(name)
+            }
             modules.finish()
         }
         return modules
     }
 
+    /// Records one module as loaded (or failed: a failure is logged, and the mount that needed
+    /// it then reports the real error) and wakes the waiters it satisfies.
+    private func loaded(_ name: String) {
+        update { $0.loaded.insert(name) }
+    }
+
     private func finish() {
-        let waiters = state.withLock { state in
-            state.finished = true
-            defer { state.waiters = [] }
-            return state.waiters
+        update { $0.finished = true }
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            change(&state)
+            let current = state
+            let ready = state.waiters.filter { current.satisfies($0.needs) }.map(\.continuation)
+            state.waiters.removeAll { current.satisfies($0.needs) }
+            return ready
         }
-        waiters.forEach { $0.resume() }
+        ready.forEach { $0.resume() }
     }
 
     public var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Returns once every listed module was loaded (or failed to).
-    public func waitAll() async {
+    public func waitAll() async { await wait(for: nil) }
+
+    /// Returns once the named modules (file names, e.g. "9p.ko") were loaded, or once the whole
+    /// list was; nil means the whole list.
+    public func wait(for names: Set<String>?) async {
         await withCheckedContinuation { continuation in
             let done = state.withLock { state -> Bool in
-                if !state.finished { state.waiters.append(continuation) }
-                return state.finished
+                let needs = names ?? []
+                let done = names == nil ? state.finished : state.satisfies(needs)
+                if !done {
+                    // Waiting for the whole list: a need no module name matches.
+                    state.waiters.append((names ?? ["\u{0}all"], continuation))
+                }
+                return done
             }
             if done { continuation.resume() }
+        }
+    }
+
+    /// The modules a filesystem type needs before it can be mounted; nil when unknown (then
+    /// the whole list is awaited).
+    public static func needed(forFilesystem type: String) -> Set<String>? {
+        switch type {
+        case "9p": ["9pnet_virtio.ko", "9p.ko"]
+        case "virtiofs": ["virtiofs.ko"]
+        case "overlay": ["overlay.ko"]
+        case "tmpfs", "proc", "sysfs", "devpts", "cgroup2", "bind": []
+        default: nil
         }
     }
 }
