@@ -14,7 +14,7 @@ import TTRPC
 enum ShimStart {
     static func run(_ args: ShimArguments) async throws -> String {
         let bundle = args.bundle.isEmpty ? FileManager.default.currentDirectoryPath : args.bundle
-        let spec = try readBundleSpec(bundle)
+        let spec = try Spec.load(bundle: bundle)
         let pod = PodAnnotations(spec.annotations ?? [:])
         if pod.joinsExistingSandbox, let sandboxID = pod.sandboxID, sandboxID != args.id {
             let path = ShimSocketAddress.path(
@@ -76,18 +76,6 @@ enum ShimStart {
         let rc = ckata_spawn_detached(argv[0], cArgs, environ, bundle, &pid)
         guard rc == 0 else { throw KataError.system("spawn \(argv[0])", errno: -rc) }
         return pid
-    }
-
-    static func readBundleSpec(_ bundle: String) throws -> Spec {
-        let path = "\(bundle)/config.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KataError(.notFound, "\(path): cannot read the OCI spec")
-        }
-        do {
-            return try JSONDecoder().decode(Spec.self, from: data)
-        } catch {
-            throw KataError(.invalidArgument, "\(path): not a valid OCI spec: \(error)")
-        }
     }
 
     static func executablePath() -> String {

@@ -56,7 +56,7 @@ public actor TaskService {
         guard containers[request.id] == nil else {
             throw KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
         }
-        let spec = try readSpec(bundle: request.bundle)
+        let spec = try Spec.load(bundle: request.bundle)
         let sandbox = try await sandboxFor(request: request, spec: spec)
         let rootfs = request.rootfs.map { RootfsMount(type: $0.type, source: $0.source, options: $0.options) }
         try await sandbox.createContainer(id: request.id, spec: spec, rootfs: rootfs, bundle: request.bundle)
@@ -187,21 +187,6 @@ public actor TaskService {
         event.exitedAt = process.exitedAtTimestamp
         events.publish(event)
         process.exited.open()
-    }
-
-    func readSpec(bundle: String) throws -> Spec {
-        let path = "\(bundle)/config.json"
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw KataError(.notFound, "\(path): cannot read the OCI spec: \(error.localizedDescription)")
-        }
-        do {
-            return try JSONDecoder().decode(Spec.self, from: data)
-        } catch {
-            throw KataError(.invalidArgument, "\(path): not a valid OCI spec: \(error)")
-        }
     }
 
     /// The sandbox for a new container: this shim's, or a new one when this is the first.
