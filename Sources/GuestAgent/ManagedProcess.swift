@@ -16,7 +16,6 @@ public final class ManagedProcess: Sendable {
     /// The pty master when the process has a terminal.
     public let terminal: Int32?
     private let stdinFD: Mutex<Int32?>
-    private let exit = Mutex<Int32?>(nil)
 
     init(
         execID: String, pid: Int32, stdin: Int32?, stdout: OutputBuffer, stderr: OutputBuffer?,
@@ -28,19 +27,15 @@ public final class ManagedProcess: Sendable {
         self.stdout = stdout
         self.stderr = stderr
         self.terminal = terminal
-        Task { [self] in
-            let code = await reaper.exitCode(of: pid)
-            exit.withLock { $0 = code }
-            exited.finish(code)
-        }
+        Task { [exited] in exited.set(await reaper.exitCode(of: pid)) }
     }
 
-    private let exited = ExitLatch()
+    private let exited = OnceValue<Int32>()
 
     /// Waits for the process to exit; the exact code, 128 + n for signal n.
-    public func waitForExit() async -> Int32 { await exited.wait() }
+    public func waitForExit() async -> Int32 { await exited.value() }
 
-    public var exitCode: Int32? { exit.withLock { $0 } }
+    public var exitCode: Int32? { exited.current }
 
     /// Writes all of `bytes` to the process's stdin; returns how many were written.
     public func writeStdin(_ bytes: [UInt8]) throws -> Int {
@@ -79,34 +74,6 @@ public final class ManagedProcess: Sendable {
         var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         guard ioctl(terminal, UInt(TIOCSWINSZ), &size) == 0 else {
             throw KataError.system("process \(execID): resize terminal", errno: errno)
-        }
-    }
-}
-
-/// A value set once that any number of tasks can await.
-final class ExitLatch: Sendable {
-    private struct State {
-        var value: Int32?
-        var waiters: [CheckedContinuation<Int32, Never>] = []
-    }
-    private let state = Mutex(State())
-
-    func finish(_ value: Int32) {
-        let waiters = state.withLock { state in
-            state.value = value
-            return state.waiters.removeAllReturning()
-        }
-        waiters.forEach { $0.resume(returning: value) }
-    }
-
-    func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Int32? in
-                if let value = state.value { return value }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KataCore
 import OCI
 import Protocols
 import Runtime
