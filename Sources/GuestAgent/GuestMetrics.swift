@@ -1,3 +1,5 @@
+import KataCore
+
 /// Prometheus text about the guest as a whole (GetMetrics): memory, load, CPU time and
 /// processes, read from /proc (the root is injectable for tests).
 public struct GuestMetrics: Sendable {

@@ -39,7 +39,7 @@ public struct RootfsMount: Sendable, Equatable, Codable {
 
     /// Mounts this filesystem at `target` (created if missing).
     public func mount(at target: String) throws {
-        try FileOps.makeDirectories(target, mode: 0o755)
+        try makeDirectories(target, mode: 0o755)
         let (flags, data) = flagsAndData
         let isBind = flags & UInt(MS_BIND) != 0
         let rc = Glibc.mount(

@@ -54,7 +54,7 @@ public actor Sandbox {
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
-        try FileOps.makeDirectories(paths.sharedDirectory)
+        try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
         var hypervisor: (any Hypervisor)?
         do {
@@ -168,7 +168,7 @@ public actor Sandbox {
 
     /// Only a process whose command line names this sandbox is ours to kill (pids are reused).
     static func isQEMU(pid: Int32, sandboxID: String) -> Bool {
-        guard let bytes = try? FileOps.read("/proc/\(pid)/cmdline") else { return false }
+        guard let bytes = try? readFileBytes("/proc/\(pid)/cmdline") else { return false }
         let text = String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         return text.contains("sandbox-\(sandboxID)")
     }

@@ -26,13 +26,13 @@ public struct SandboxState: Sendable, Equatable, Codable {
 
     /// Writes the state atomically (temp file + rename), so a crash never leaves half a file.
     public func save() throws {
-        try FileOps.makeDirectories(paths.stateDirectory)
+        try makeDirectories(paths.stateDirectory, mode: 0o711)
         let data = try JSONEncoder().encode(self)
         try FileOps.writeAtomically(paths.stateFile, Array(data))
     }
 
     public static func load(_ paths: SandboxPaths) throws -> SandboxState {
-        let bytes = try FileOps.read(paths.stateFile)
+        let bytes = try readFileBytes(paths.stateFile)
         do {
             return try JSONDecoder().decode(SandboxState.self, from: Data(bytes))
         } catch {

@@ -1,13 +1,15 @@
-import KataCore
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Whole-file reads and writes with plain system calls (the agent avoids full Foundation).
-func readFileBytes(_ path: String) throws -> [UInt8] {
+/// Whole-file reads and writes with plain system calls (the guest agent avoids full Foundation).
+/// A missing file is `.notFound`; other failures are `.system` with the errno text.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw KataError.system("open \(path)", errno: errno) }
+    guard fd >= 0 else {
+        throw errno == ENOENT
+            ? KataError(.notFound, "\(path): no such file") : KataError.system("open \(path)", errno: errno)
+    }
     defer { close(fd) }
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -20,12 +22,12 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     }
 }
 
-func readTextFile(_ path: String) throws -> String {
+public func readTextFile(_ path: String) throws -> String {
     String(decoding: try readFileBytes(path), as: UTF8.self)
 }
 
 /// Writes `bytes` to `path` (created or truncated) with `mode`.
-func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+public func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw KataError.system("open \(path)", errno: errno) }
     defer { close(fd) }
@@ -39,7 +41,7 @@ func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
 }
 
 /// mkdir -p.
-func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
     var current = path.hasPrefix("/") ? "" : "."
     for part in path.split(separator: "/") {
         current += "/\(part)"
