@@ -167,6 +167,7 @@ let package = Package(
             path: "Sources/ttrpc-bench"),
 
         // MARK: Tests
+        .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
         .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),
