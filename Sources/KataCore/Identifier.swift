@@ -38,7 +38,8 @@ public enum Identifier {
     static func quoted(_ value: String) -> String {
         var shown = ""
         for scalar in value.unicodeScalars.prefix(100) {
-            shown += scalar.value < 0x20 || scalar.value == 0x7F ? scalar.escaped(asASCII: true) : String(scalar)
+            let isControl = scalar.value < 0x20 || scalar.value == 0x7F
+            shown += isControl ? scalar.escaped(asASCII: true) : String(scalar)
         }
         return "\"\(shown)\(value.unicodeScalars.count > 100 ? "…" : "")\""
     }
