@@ -19,9 +19,11 @@ run_one() {
 	rm -f "$dir"/crash-* "$dir"/timeout-* "$dir"/oom-* "$dir"/leak-*
 	# No Swift backtracer: it takes tens of seconds per crash and libFuzzer prints the stack.
 	# TOMLKit never frees a parsed table (see ConfigDocument), so leak detection stays off.
+	local corpora=("$out/corpus/$target")
+	[ -d "$here/corpus/$target" ] && corpora+=("$here/corpus/$target")
 	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$out/bin/$target" \
 		-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$dir/" "$out/corpus/$target" "$here/corpus/$target" >"$dir/fuzz.log" 2>&1
+		-artifact_prefix="$dir/" "${corpora[@]}" >"$dir/fuzz.log" 2>&1
 	local rc=$?
 	local runs rate
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log")
