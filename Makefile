@@ -32,7 +32,8 @@ test: build kernel guest measure-venv cri-venv
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '$(VM_SUITES)'
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --no-parallel --filter '$(VM_SUITES)'
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	$(FUZZ_BUILD)
+	Fuzz/run.sh $(FUZZ_DIR) $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # libFuzzer targets (Fuzz/*.swift) for the parsers that read outside bytes. Fuzz/build.py
 # recompiles only the fuzzed modules with -sanitize=fuzzer,address and links everything else
@@ -42,8 +43,11 @@ FUZZ_DIR := $(BUILD_DIR)/fuzz
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS := 20
 FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests
+FUZZ_BUILD = python3 Fuzz/build.py $$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path) $(FUZZ_DIR) \
+	$(FUZZ_TARGETS)
+
 fuzz-build: build
-	python3 Fuzz/build.py $$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path) $(FUZZ_DIR) $(FUZZ_TARGETS)
+	$(FUZZ_BUILD)
 
 fuzz: fuzz-build
 	Fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
