@@ -11,7 +11,7 @@ public func fuzzTTRPCFrames(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int3
     guard let first = input.first else { return 0 }
     let stream = Array(input.dropFirst())
     let piece = Int(first % 32) + 1
-    var reader = FrameReader(maxPayloadLength: 1 << 16)
+    var reader = FrameReader()
     var encoded: [UInt8] = []
     var offset = 0
     do {
