@@ -7,9 +7,9 @@ SWIFT_BUILD_FLAGS ?=
 # Every Debian package the project needs, for building, testing and the demo.
 APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-dev \
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
-	zstd python3-venv libprotobuf-dev
+	zstd python3-venv libprotobuf-dev binutils
 
-.PHONY: all deps build test demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
+.PHONY: all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
 all: build
 
@@ -32,6 +32,25 @@ test: build kernel guest measure-venv cri-venv
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '$(VM_SUITES)'
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --no-parallel --filter '$(VM_SUITES)'
+	$(FUZZ_BUILD)
+	Fuzz/run.sh $(FUZZ_DIR) $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# libFuzzer targets (Fuzz/*.swift) for the parsers that read outside bytes. Fuzz/build.py
+# recompiles only the fuzzed modules with -sanitize=fuzzer,address and links everything else
+# from the debug build above, so no second build of the dependencies. A crash fails the job and
+# leaves its input under build/fuzz/artifacts/<target>/; each target prints its executions.
+FUZZ_DIR := $(BUILD_DIR)/fuzz
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS := 20
+FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests
+FUZZ_BUILD = python3 Fuzz/build.py $$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path) $(FUZZ_DIR) \
+	$(FUZZ_TARGETS)
+
+fuzz-build: build
+	$(FUZZ_BUILD)
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The Debian guest kernel, fetched without touching /boot: build/kernel/vmlinuz (bzImage),
 # build/kernel/vmlinux (its unpacked ELF payload, which boots ~3 s faster under TCG) and

@@ -172,7 +172,8 @@ let package = Package(
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
         .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),
         .testTarget(name: "HostTests", dependencies: ["Host", "KataCore"]),
-        .testTarget(name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"]),
+        .testTarget(
+            name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
             exclude: ["Fixtures"]),

@@ -6,44 +6,56 @@ import KataCore
     import Darwin
 #endif
 
-/// A read-only open file with bounds-checked positional reads and chunked streaming.
+/// A read-only input with bounds-checked positional reads and chunked streaming.
 ///
-/// `@unchecked Sendable`: the descriptor is immutable and only used with `pread`, which keeps no
-/// shared file offset, so concurrent readers cannot disturb each other.
+/// A regular file is read in place with `pread`. Anything else sev-snp-measure accepts, such as
+/// `/dev/null` or a pipe (`<(...)`, `/dev/fd/N`, a FIFO), has no size up front and cannot be
+/// read twice: it is read to its end once, into memory, up to `maximumStreamedSize`.
+///
+/// `@unchecked Sendable`: the descriptor and the bytes are immutable and the descriptor is only
+/// used with `pread`, which keeps no shared file offset, so concurrent readers cannot disturb
+/// each other.
 public final class FileReader: @unchecked Sendable {
     /// 1 MiB: large enough that syscall overhead vanishes next to hashing (measured: no gain
     /// from 2 or 4 MiB), small enough that concurrent hashes add little to peak RSS.
     public static let defaultChunkSize = 1 << 20
+    /// Firmware images are a few MiB; a stream longer than this is refused rather than buffered.
+    public static let maximumStreamedSize = 256 << 20
 
     public let path: String
     public let size: Int
     private let descriptor: Int32
+    /// The whole input, when it is not a regular file.
+    private let streamed: [UInt8]?
 
-    public init(path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            throw KataError(code == ENOENT ? .notFound : .system, "\(path): \(errnoDescription(code))")
-        }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw KataError.system("\(path): fstat", errno: code)
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            close(descriptor)
-            throw KataError(.invalidArgument, "\(path): not a regular file")
-        }
+    public init(path: String, maximumStreamedSize: Int = FileReader.maximumStreamedSize) throws {
+        let input = try InputFile(path: path)
         self.path = path
-        self.size = Int(status.st_size)
-        self.descriptor = descriptor
-        #if os(Linux)
-            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
-        #endif
+        if input.isRegular {
+            self.size = input.size
+            self.descriptor = input.descriptor
+            self.streamed = nil
+            #if os(Linux)
+                _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+            #endif
+        } else {
+            defer { close(input.descriptor) }
+            var bytes: [UInt8] = []
+            try input.readStream(chunkSize: Self.defaultChunkSize) { chunk in
+                guard chunk.count <= maximumStreamedSize - bytes.count else {
+                    throw KataError(
+                        .invalidArgument,
+                        "\(path): stream longer than \(maximumStreamedSize) bytes; pass a regular file")
+                }
+                bytes.append(contentsOf: chunk)
+            }
+            self.size = bytes.count
+            self.descriptor = -1
+            self.streamed = bytes
+        }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// Reads exactly `count` bytes at `offset`; `what` names the structure for the error message.
     public func read(at offset: Int, count: Int, what: String) throws -> [UInt8] {
@@ -80,6 +92,13 @@ public final class FileReader: @unchecked Sendable {
     }
 
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        if let streamed {
+            // Callers checked the range against `size`, which is `streamed.count`.
+            streamed.withUnsafeBytes {
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + buffer.count]))
+            }
+            return
+        }
         var done = 0
         while done < buffer.count {
             let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))

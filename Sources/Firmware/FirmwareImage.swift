@@ -15,11 +15,17 @@ public struct FirmwareImage: Sendable {
 
     /// Opens and parses the footer table; firmware is mapped to end at 4 GiB unless told otherwise.
     public init(path: String, endAddress: Int = fourGiB) throws {
-        file = try FileReader(path: path)
+        try self.init(file: FileReader(path: path), endAddress: endAddress)
+    }
+
+    /// Parses an input already opened (a pipe can be read only once, so callers that also
+    /// report the image's digest open it once and pass it here).
+    public init(file: FileReader, endAddress: Int = fourGiB) throws {
+        self.file = file
         table = try FooterTable.parse(file)
         let (gpa, overflow) = endAddress.subtractingReportingOverflow(file.size)
         guard !overflow else {
-            throw KataError(.invalidArgument, "\(path): image cannot end at address \(endAddress)")
+            throw KataError(.invalidArgument, "\(file.path): image cannot end at address \(endAddress)")
         }
         self.gpa = gpa
     }

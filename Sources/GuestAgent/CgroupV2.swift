@@ -71,16 +71,7 @@ public struct CgroupV2: Sendable {
     }
 
     public func apply(_ update: Update) throws {
-        if let memory = update.memoryMax { try write("memory.max", memory > 0 ? String(memory) : "max") }
-        if update.cpuQuota != nil || update.cpuPeriod != nil {
-            let quota = update.cpuQuota.map { $0 > 0 ? String($0) : "max" } ?? "max"
-            try write("cpu.max", "\(quota) \(update.cpuPeriod ?? 100_000)")
-        }
-        if let shares = update.cpuShares, shares > 0 {
-            // The cgroup v1 shares range 2..262144 maps onto weight 1..10000 (as crun and runc do).
-            try write("cpu.weight", String(1 + ((shares - 2) * 9999) / 262142))
-        }
-        if let pids = update.pidsMax { try write("pids.max", pids > 0 ? String(pids) : "max") }
+        for (file, value) in update.settings { try write(file, value) }
     }
 
     func number(_ file: String) -> UInt64? {

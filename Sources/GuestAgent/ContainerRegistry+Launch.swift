@@ -16,6 +16,7 @@ extension ContainerRegistry {
             let console = try ConsoleSocket(path: consolePath)
             defer { console.close() }
             let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+            guard devNull >= 0 else { throw KataError.system("open /dev/null", errno: errno) }
             defer { close(devNull) }
             async let master = console.receiveMaster()
             let pid: Int32
@@ -27,11 +28,18 @@ extension ContainerRegistry {
                 throw error
             }
             let fd = try await master
+            // The output side drains its own copy, so closing the master at exit loses nothing.
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+            guard copy >= 0 else {
+                let error = KataError.system("dup pty master", errno: errno)
+                close(fd)
+                kill(pid, SIGKILL)
+                throw error
+            }
             let output = OutputBuffer()
-            output.startDraining(fd: dup(fd))
+            output.startDraining(fd: copy)
             return ManagedProcess(
-                execID: execID, pid: pid, stdin: fd, stdout: output, stderr: nil,
-                terminal: fd, reaper: reaper)
+                execID: execID, pid: pid, stdin: nil, stdout: output, stderr: nil, terminal: fd, reaper: reaper)
         }
         let stdin = try Pipe(), stdout = try Pipe(), stderr = try Pipe()
         let pid: Int32

@@ -18,6 +18,10 @@ public actor ContainerRegistry {
     }
 
     private var containers: [String: Container] = [:]
+    /// Ids whose create is in progress (the actor is re-entered while crun runs).
+    private var creating: Set<String> = []
+    /// Execs whose crun exec is in progress.
+    private var starting: Set<ExecKey> = []
     public let crun: Crun
     /// Where bundles and console sockets live.
     public let stateDirectory: String
@@ -34,21 +38,29 @@ public actor ContainerRegistry {
 
     /// Writes the bundle and runs `crun create`; the init process waits for `start`.
     public func create(id: String, configJSON: [UInt8], terminal: Bool) async throws {
-        guard containers[id] == nil else {
-            throw KataError(.failedPrecondition, "container \(id) already exists")
-        }
-        try validate(id: id)
+        try Identifier.validate(id, field: "container_id")
+        guard !contains(id) else { throw KataError(.failedPrecondition, "container \(id) already exists") }
         let bundle = "\(stateDirectory)/\(id)"
-        try makeDirectories(bundle)
-        try writeFile("\(bundle)/config.json", configJSON)
-        let crun = self.crun, noPivot = self.noPivot
-        let process = try await launch(execID: "", console: "\(bundle)/console.sock", terminal: terminal) {
-            stdio, console in
-            try await crun.create(
-                id: id, bundle: bundle, stdio: stdio, consoleSocket: console, noPivot: noPivot)
+        creating.insert(id)
+        defer { creating.remove(id) }
+        do {
+            try makeDirectories(bundle)
+            try writeFile("\(bundle)/config.json", configJSON)
+            let crun = self.crun, noPivot = self.noPivot
+            let process = try await launch(execID: "", console: "\(bundle)/console.sock", terminal: terminal) {
+                stdio, console in
+                try await crun.create(
+                    id: id, bundle: bundle, stdio: stdio, consoleSocket: console, noPivot: noPivot)
+            }
+            containers[id] = Container(id: id, bundle: bundle, initProcess: process, status: .created)
+        } catch {
+            removeTree(bundle)
+            throw error
         }
-        containers[id] = Container(id: id, bundle: bundle, initProcess: process, status: .created)
     }
+
+    /// True while a container of that id exists or is being created.
+    public func contains(_ id: String) -> Bool { containers[id] != nil || creating.contains(id) }
 
     public func start(id: String) async throws {
         let container = try lookup(id)
@@ -61,24 +73,55 @@ public actor ContainerRegistry {
     }
 
     /// Runs another process in a running container from a runtime-spec `process` JSON.
+    /// The exec's record is dropped once the host has its exit code and all of its output.
     public func exec(id: String, execID: String, processJSON: [UInt8], terminal: Bool) async throws {
+        try Identifier.validate(id, field: "container_id")
+        try Identifier.validate(execID, field: "exec_id")
         let container = try lookup(id)
-        guard !execID.isEmpty, container.execs[execID] == nil else {
-            throw KataError(.failedPrecondition, "container \(id): exec id \"\(execID)\" is empty or in use")
+        let key = ExecKey(container: id, exec: execID)
+        guard container.execs[execID] == nil, !starting.contains(key) else {
+            throw KataError(.failedPrecondition, "container \(id): exec id \"\(execID)\" is in use")
         }
-        try validate(id: execID)
+        starting.insert(key)
+        defer { starting.remove(key) }
         let processFile = "\(container.bundle)/exec-\(execID).json"
+        let pidFile = "\(container.bundle)/exec-\(execID).pid"
+        // crun has read both files once it returns: they must not pile up, one pair an exec.
+        defer {
+            unlink(processFile)
+            unlink(pidFile)
+        }
         try writeFile(processFile, processJSON)
         let crun = self.crun
         let process = try await launch(
             execID: execID, console: "\(container.bundle)/exec-\(execID).sock", terminal: terminal
         ) { stdio, console in
             try await crun.exec(
-                id: id, processFile: processFile, pidFile: "\(container.bundle)/exec-\(execID).pid",
-                stdio: stdio, consoleSocket: console)
+                id: id, processFile: processFile, pidFile: pidFile, stdio: stdio, consoleSocket: console)
+        }
+        guard containers[id] != nil else {
+            // Removed while crun ran: that removal killed the process; nobody will read it.
+            process.discardOutput()
+            throw KataError(.notFound, "container \(id) was removed while exec \(execID) started")
         }
         containers[id]?.execs[execID] = process
+        Task {
+            await process.waitUntilReleasable()
+            forget(execID, of: id, process)
+        }
     }
+
+    private struct ExecKey: Hashable {
+        let container: String
+        let exec: String
+    }
+
+    private func forget(_ execID: String, of id: String, _ process: ManagedProcess) {
+        if containers[id]?.execs[execID] === process { containers[id]?.execs[execID] = nil }
+    }
+
+    /// How many exec records all containers hold (processes not yet waited for or read out).
+    public var execRecordCount: Int { containers.values.reduce(0) { $0 + $1.execs.count } }
 
     /// The init process for an empty `execID`, else that exec.
     public func process(id: String, execID: String) throws -> ManagedProcess {
@@ -119,7 +162,10 @@ public actor ContainerRegistry {
         }
         try await crun.delete(id: id, force: true)
         removeTree(container.bundle)
-        containers[id] = nil
+        // The processes are dead or dying (delete --force kills the container's cgroup); their
+        // output has no reader any more, and a full buffer must not keep its pipe open.
+        let removed = containers.removeValue(forKey: id) ?? container
+        ([removed.initProcess] + removed.execs.values).forEach { $0.discardOutput() }
     }
 
     public func status(id: String) throws -> Status {
@@ -130,12 +176,5 @@ public actor ContainerRegistry {
     private func lookup(_ id: String) throws -> Container {
         guard let container = containers[id] else { throw KataError(.notFound, "no container \(id)") }
         return container
-    }
-
-    /// Ids become file names: no separators, no dot names.
-    private func validate(id: String) throws {
-        guard !id.isEmpty, !id.contains("/"), id != ".", id != "..", id.utf8.count <= 128 else {
-            throw KataError(.invalidArgument, "invalid id \"\(id)\"")
-        }
     }
 }

@@ -1,5 +1,9 @@
 import KataCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Prometheus text about the guest as a whole (GetMetrics): memory, load, CPU time and
 /// processes, read from /proc (the root is injectable for tests).
 public struct GuestMetrics: Sendable {
@@ -47,5 +51,33 @@ public struct GuestMetrics: Sendable {
             }
         }
         return out
+    }
+
+    /// The agent's own figures: its open descriptors and the exec records it keeps, so a leak
+    /// is visible from the host.
+    public func renderAgent(execRecords: Int) -> String {
+        var out = "# HELP kata_agent_exec_records Exec processes the agent still keeps.\n"
+        out += "# TYPE kata_agent_exec_records gauge\nkata_agent_exec_records \(execRecords)\n"
+        if let open = openDescriptorCount() {
+            out += "# HELP kata_agent_open_fds Descriptors the agent holds open.\n"
+            out += "# TYPE kata_agent_open_fds gauge\nkata_agent_open_fds \(open)\n"
+        }
+        return out
+    }
+
+    /// Entries of `<procRoot>/self/fd`, not counting the descriptor that reads the directory.
+    public func openDescriptorCount() -> Int? {
+        guard let dir = opendir("\(procRoot)/self/fd") else { return nil }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        var count = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." || Int32(name) == own { continue }
+            count += 1
+        }
+        return count
     }
 }

@@ -13,7 +13,10 @@ import Protocols
 extension AgentService {
     func createContainer(_ request: Grpc_CreateContainerRequest) async throws {
         let id = request.containerID
-        guard request.hasOci else { throw KataError(.invalidArgument, "CreateContainer \(id): no OCI spec") }
+        // Before anything is mounted: a duplicate must not stack mounts on a live container's.
+        guard await !registry.contains(id) else {
+            throw KataError(.failedPrecondition, "container \(id) already exists")
+        }
         let spec = guestSpec(id: id, Spec(request.oci))
         var mounted: [String] = []
         do {
@@ -25,7 +28,7 @@ extension AgentService {
             try await registry.create(
                 id: id, configJSON: [UInt8](json), terminal: spec.process?.terminal ?? false)
         } catch {
-            mounted.reversed().forEach(StorageMount.unmount)
+            mounted.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
             throw error
         }
         let cgroup = CgroupV2.forContainer(id: id, cgroupsPath: spec.linux?.cgroupsPath)
@@ -49,7 +52,7 @@ extension AgentService {
     func removeContainer(_ request: Grpc_RemoveContainerRequest) async throws {
         try await registry.remove(id: request.containerID)
         if let record = await sandbox.removeContainer(request.containerID) {
-            record.storages.reversed().forEach(StorageMount.unmount)
+            record.storages.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
         }
     }
 
@@ -57,9 +60,9 @@ extension AgentService {
         let stats = try await sandbox.cgroup(of: request.containerID).stats()
         return .with { response in
             response.cgroupStats.cpuStats.cpuUsage = .with {
-                $0.totalUsage = stats.cpuUsageMicros * 1000
-                $0.usageInUsermode = stats.cpuUserMicros * 1000
-                $0.usageInKernelmode = stats.cpuSystemMicros * 1000
+                $0.totalUsage = nanoseconds(stats.cpuUsageMicros)
+                $0.usageInUsermode = nanoseconds(stats.cpuUserMicros)
+                $0.usageInKernelmode = nanoseconds(stats.cpuSystemMicros)
             }
             response.cgroupStats.memoryStats = .with {
                 $0.usage = .with {
@@ -74,6 +77,12 @@ extension AgentService {
                 $0.limit = stats.pidsLimit ?? 0
             }
         }
+    }
+
+    /// Saturates instead of trapping (cgroup files are text; nothing bounds what they hold).
+    private func nanoseconds(_ micros: UInt64) -> UInt64 {
+        let (product, overflow) = micros.multipliedReportingOverflow(by: 1000)
+        return overflow ? .max : product
     }
 
     func updateContainer(_ request: Grpc_UpdateContainerRequest) async throws {

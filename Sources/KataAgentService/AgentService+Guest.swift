@@ -24,11 +24,8 @@ extension AgentService {
         }
     }
 
+    /// `usec` was validated to 0..<1000000, so the nanoseconds cannot overflow.
     func setGuestDateTime(_ request: Grpc_SetGuestDateTimeRequest) async throws {
-        guard request.usec >= 0, request.usec < 1_000_000 else {
-            throw KataError(
-                .invalidArgument, "SetGuestDateTime: usec \(request.usec) out of range 0..<1000000")
-        }
         var time = timespec(tv_sec: Int(request.sec), tv_nsec: Int(request.usec) * 1000)
         guard clock_settime(CLOCK_REALTIME, &time) == 0 else {
             throw KataError.system("SetGuestDateTime: clock_settime", errno: errno)
@@ -56,37 +53,45 @@ extension AgentService {
         }
     }
 
-    /// Writes a chunk of a file the host copies in (at `offset`), only under `copyFileRoot`.
+    /// Writes a chunk of a file the host copies in (at `offset`), only below `copyFileRoot`:
+    /// directories and the file are opened beneath it without following symlinks, so a link
+    /// planted in the share cannot send the write elsewhere; only a regular file is written.
     func copyFile(_ request: Grpc_CopyFileRequest) async throws {
         let path = request.path
-        guard path.hasPrefix(paths.copyFileRoot + "/"), !path.split(separator: "/").contains("..") else {
-            throw KataError(.invalidArgument, "CopyFile: \(path) is not under \(paths.copyFileRoot)")
-        }
-        guard request.offset >= 0 else {
-            throw KataError(.invalidArgument, "CopyFile \(path): negative offset")
-        }
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-        try makeDirectory(directory, mode: mode_t(request.dirMode == 0 ? 0o755 : request.dirMode))
+        let components = try BeneathPath.components(of: path, below: paths.copyFileRoot, field: "path")
+        let directoryMode = mode_t(request.dirMode == 0 ? 0o755 : request.dirMode & 0o7777)
+        let directory = try BeneathPath.openDirectory(
+            root: paths.copyFileRoot, components.dropLast(), creating: directoryMode)
         let mode = mode_t(request.fileMode == 0 ? 0o644 : request.fileMode & 0o7777)
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw KataError.system("CopyFile: open \(path)", errno: errno) }
-        defer { close(fd) }
+        // O_NONBLOCK: a FIFO planted there must fail the open, not block it.
+        let file = try BeneathPath.open(
+            components[components.count - 1], in: directory, path: path,
+            flags: O_WRONLY | O_CREAT | O_NONBLOCK, mode: mode)
         let data = [UInt8](request.data)
-        var written = 0
-        while written < data.count {
-            let n = data[written...].withUnsafeBytes {
-                pwrite(fd, $0.baseAddress, $0.count, off_t(request.offset) + off_t(written))
+        let failure: (String, Int32)? = file.withRaw { fd in
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return ("stat", errno) }
+            guard info.st_mode & S_IFMT == S_IFREG else { return ("not a regular file:", EINVAL) }
+            var written = 0
+            while written < data.count {
+                let n = data[written...].withUnsafeBytes {
+                    pwrite(fd, $0.baseAddress, $0.count, off_t(request.offset) + off_t(written))
+                }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return ("write", errno) }
+                written += n
             }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw KataError.system("CopyFile: write \(path)", errno: errno) }
-            written += n
-        }
-        if request.fileSize > 0, request.offset + Int64(data.count) >= request.fileSize {
-            _ = ftruncate(fd, off_t(request.fileSize))
-        }
-        guard fchmod(fd, mode) == 0,
-            fchown(fd, uid_t(bitPattern: request.uid), gid_t(bitPattern: request.gid)) == 0
-        else { throw KataError.system("CopyFile: owner and mode of \(path)", errno: errno) }
+            // Validated: offset + count cannot overflow.
+            if request.fileSize > 0, request.offset + Int64(data.count) >= request.fileSize {
+                guard ftruncate(fd, off_t(request.fileSize)) == 0 else { return ("truncate", errno) }
+            }
+            guard fchmod(fd, mode) == 0 else { return ("chmod", errno) }
+            guard fchown(fd, uid_t(bitPattern: request.uid), gid_t(bitPattern: request.gid)) == 0 else {
+                return ("chown", errno)
+            }
+            return nil
+        } ?? ("write", EBADF)
+        if let (what, code) = failure { throw KataError.system("CopyFile: \(what) \(path)", errno: code) }
     }
 
     /// Mixes the host's bytes into the entropy pool, then asks the kernel to reseed its CRNG.

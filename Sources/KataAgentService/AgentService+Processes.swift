@@ -18,10 +18,6 @@ extension AgentService {
     static let maxReadBytes = 1 << 20
 
     func execProcess(_ request: Grpc_ExecProcessRequest) async throws {
-        guard request.hasProcess else {
-            throw KataError(
-                .invalidArgument, "ExecProcess \(request.containerID)/\(request.execID): no process")
-        }
         let process = Process(request.process)
         try await registry.exec(
             id: request.containerID, execID: request.execID,
@@ -29,23 +25,23 @@ extension AgentService {
     }
 
     func signalProcess(_ request: Grpc_SignalProcessRequest) async throws {
-        guard request.signal > 0, request.signal < 65 else {
-            throw KataError(.invalidArgument, "SignalProcess: signal \(request.signal) out of range 1...64")
-        }
-        try await registry.signal(
-            id: request.containerID, execID: request.execID, signal: Int32(request.signal))
+        let signal = try SignalNumber.validate(request.signal, field: "signal")
+        try await registry.signal(id: request.containerID, execID: request.execID, signal: signal)
     }
 
     func waitProcess(_ request: Grpc_WaitProcessRequest) async throws -> Grpc_WaitProcessResponse {
         let process = try await registry.process(id: request.containerID, execID: request.execID)
         let status = await process.waitForExit()
+        // The host has the exit code: the exec's record goes once its output is read out too.
+        process.markWaited()
         return .with { $0.status = status }
     }
 
     func writeStdin(_ request: Grpc_WriteStreamRequest) async throws -> Grpc_WriteStreamResponse {
         let process = try await registry.process(id: request.containerID, execID: request.execID)
-        let written = try process.writeStdin([UInt8](request.data))
-        return .with { $0.len = UInt32(written) }
+        // A short count when the pipe is full; the host sends the rest again (as write(2)).
+        let written = try await process.writeStdin([UInt8](request.data))
+        return .with { $0.len = UInt32(clamping: written) }
     }
 
     /// Output as it comes; once a stream has ended and every byte was read, the call fails

@@ -26,14 +26,14 @@ extension AgentService {
     }
 
     private func undoSandboxMounts() async {
-        for mountPoint in await sandbox.endSandbox() { StorageMount.unmount(mountPoint) }
+        for mountPoint in await sandbox.endSandbox() { StorageMount.unmount(mountPoint, root: paths.storageRoot) }
     }
 
     func mount(_ storage: Grpc_Storage) async throws {
         await modules.wait(for: GuestModules.needed(forFilesystem: storage.fstype))
         try StorageMount(
             driver: storage.driver, source: storage.source, fsType: storage.fstype, options: storage.options,
-            mountPoint: storage.mountPoint
+            mountPoint: storage.mountPoint, root: paths.storageRoot
         ).mount()
     }
 }

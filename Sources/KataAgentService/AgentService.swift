@@ -30,65 +30,75 @@ public final class AgentService: Sendable {
         self.oom = OOMMonitor(sandbox: sandbox)
     }
 
-    /// Every implemented method, by name.
+    /// Every implemented method, by name; each validates its request before it runs.
     public func services() -> TTRPCServices {
         typealias Agent = Grpc_AgentServiceMethods
         typealias Health = Grpc_HealthMethods
-        var services = TTRPCServices()
-        services.add(Health.check) { _ in .with { $0.status = .serving } }
-        services.add(Health.version) { _ in
+        var routes = ValidatingRoutes(paths: paths)
+        routes.add(Health.check) { _ in .with { $0.status = .serving } }
+        routes.add(Health.version) { _ in
             .with {
                 $0.agentVersion = Self.version
                 $0.grpcVersion = Self.apiVersion
             }
         }
-        services.add(Agent.createSandbox, createSandbox)
-        services.add(Agent.destroySandbox) { _ in try await self.destroySandbox() }
-        services.add(Agent.createContainer, createContainer)
-        services.add(Agent.startContainer) { try await self.registry.start(id: $0.containerID) }
-        services.add(Agent.removeContainer, removeContainer)
-        services.add(Agent.pauseContainer) { try await self.registry.pause(id: $0.containerID) }
-        services.add(Agent.resumeContainer) { try await self.registry.resume(id: $0.containerID) }
-        services.add(Agent.statsContainer, statsContainer)
-        services.add(Agent.updateContainer, updateContainer)
-        services.add(Agent.execProcess, execProcess)
-        services.add(Agent.signalProcess, signalProcess)
-        services.add(Agent.waitProcess, waitProcess)
-        services.add(Agent.writeStdin, writeStdin)
-        services.add(Agent.readStdout) { try await self.read(.stdout, $0) }
-        services.add(Agent.readStderr) { try await self.read(.stderr, $0) }
-        services.add(Agent.closeStdin, closeStdin)
-        services.add(Agent.ttyWinResize, resizeTerminal)
-        services.add(Agent.getGuestDetails, guestDetails)
-        services.add(Agent.setGuestDateTime, setGuestDateTime)
-        services.add(Agent.onlineCPUMem, onlineCPUMem)
-        services.add(Agent.getOOMEvent) { _ in
+        routes.add(Agent.createSandbox, createSandbox)
+        routes.add(Agent.destroySandbox) { _ in try await self.destroySandbox() }
+        routes.add(Agent.createContainer, createContainer)
+        routes.add(Agent.startContainer) { try await self.registry.start(id: $0.containerID) }
+        routes.add(Agent.removeContainer, removeContainer)
+        routes.add(Agent.pauseContainer) { try await self.registry.pause(id: $0.containerID) }
+        routes.add(Agent.resumeContainer) { try await self.registry.resume(id: $0.containerID) }
+        routes.add(Agent.statsContainer, statsContainer)
+        routes.add(Agent.updateContainer, updateContainer)
+        routes.add(Agent.execProcess, execProcess)
+        routes.add(Agent.signalProcess, signalProcess)
+        routes.add(Agent.waitProcess, waitProcess)
+        routes.add(Agent.writeStdin, writeStdin)
+        routes.add(Agent.readStdout) { try await self.read(.stdout, $0) }
+        routes.add(Agent.readStderr) { try await self.read(.stderr, $0) }
+        routes.add(Agent.closeStdin, closeStdin)
+        routes.add(Agent.ttyWinResize, resizeTerminal)
+        routes.add(Agent.getGuestDetails, guestDetails)
+        routes.add(Agent.setGuestDateTime, setGuestDateTime)
+        routes.add(Agent.onlineCPUMem, onlineCPUMem)
+        routes.add(Agent.getOOMEvent) { _ in
             let id = try await self.oom.next()
             return .with { $0.containerID = id }
         }
-        services.add(Agent.getMetrics) { _ in .with { $0.metrics = GuestMetrics().render() } }
-        services.add(Agent.copyFile, copyFile)
-        services.add(Agent.reseedRandomDev, reseedRandomDevice)
-        return services
+        routes.add(Agent.getMetrics) { _ in
+            let metrics = GuestMetrics()
+            let records = await self.registry.execRecordCount
+            return .with { $0.metrics = metrics.render() + metrics.renderAgent(execRecords: records) }
+        }
+        routes.add(Agent.copyFile, copyFile)
+        routes.add(Agent.reseedRandomDev, reseedRandomDevice)
+        return routes.services
     }
 }
 
-extension TTRPCServices {
-    mutating func add<Request, Response>(
+/// Registers handlers that run only after their request passed `ValidatedRequest.validate`.
+struct ValidatingRoutes {
+    private(set) var services = TTRPCServices()
+    let paths: GuestPaths
+
+    mutating func add<Request: ValidatedRequest, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request) async throws -> Response
     ) {
-        register(service: method.service, method: method.method) { (request: Request, _) in
-            try await handler(request)
+        let paths = self.paths
+        services.register(service: method.service, method: method.method) { (request: Request, _) in
+            try request.validate(paths)
+            return try await handler(request)
         }
     }
 
     /// Methods answering `google.protobuf.Empty`.
-    mutating func add<Request>(
+    mutating func add<Request: ValidatedRequest>(
         _ method: RPCMethod<Request, Google_Protobuf_Empty>,
         _ handler: @escaping @Sendable (Request) async throws -> Void
     ) {
-        register(service: method.service, method: method.method) { (request: Request, _) in
+        add(method) { (request: Request) -> Google_Protobuf_Empty in
             try await handler(request)
             return Google_Protobuf_Empty()
         }

@@ -15,22 +15,29 @@ public struct GuestPaths: Sendable, Equatable {
     public var crunRoot: String
     /// The only tree CopyFile may write into.
     public var copyFileRoot: String
+    /// The only tree storages may be mounted in (and bind-mounted from), and where a
+    /// container's root filesystem must be.
+    public var storageRoot: String
     /// Where crun puts containers whose spec names no (or a systemd-style) cgroupsPath.
     public var cgroupParent: String
 
     public init(
         sharedContainers: String = "/run/kata-containers/shared/containers",
         bundles: String = "/run/kata-agent/bundles", crunRoot: String = "/run/crun",
-        copyFileRoot: String = "/run/kata-containers", cgroupParent: String = "/kata"
+        copyFileRoot: String = "/run/kata-containers", storageRoot: String = "/run/kata-containers",
+        cgroupParent: String = "/kata"
     ) {
         self.sharedContainers = sharedContainers
         self.bundles = bundles
         self.crunRoot = crunRoot
         self.copyFileRoot = copyFileRoot
+        self.storageRoot = storageRoot
         self.cgroupParent = cgroupParent
     }
 
-    /// The guest rootfs for a container whose spec says `rootPath`.
+    /// The guest rootfs for a container whose spec says `rootPath` (checked by
+    /// `Grpc_CreateContainerRequest.validate`: no "." or ".." components, absolute ones below
+    /// `storageRoot`).
     public func rootfs(containerID: String, rootPath: String?) -> String {
         guard let rootPath, !rootPath.isEmpty else { return "\(sharedContainers)/\(containerID)/rootfs" }
         return rootPath.hasPrefix("/") ? rootPath : "\(sharedContainers)/\(containerID)/\(rootPath)"

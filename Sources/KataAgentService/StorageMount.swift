@@ -1,3 +1,4 @@
+import GuestAgent
 import KataCore
 
 #if canImport(Glibc)
@@ -6,12 +7,19 @@ import KataCore
 
 /// A filesystem the host asked for (the agent protocol's `Storage`), as mount(2) arguments.
 /// Options that are mount flags become flags; the rest become the filesystem's data string.
+/// The mount point (and a bind mount's source) must lie below `root`; both are resolved there
+/// without following symlinks, and mount(2) gets the opened directory, not the path.
 struct StorageMount: Sendable, Equatable {
     var source: String
     var target: String
     var type: String
     var flags: UInt
     var data: String
+    let root: String
+    /// The mount point's components below `root`.
+    let targetComponents: [String]
+    /// A bind mount's source components below `root`; nil for a filesystem source (a tag).
+    let sourceComponents: [String]?
 
     static let flagOptions: [String: UInt] = [
         "ro": UInt(MS_RDONLY), "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV),
@@ -26,52 +34,84 @@ struct StorageMount: Sendable, Equatable {
     static let drivers: [String: String] = [
         "9p": "9p", "virtio-fs": "virtiofs", "virtiofs": "virtiofs", "local": "", "bind": "",
     ]
+    /// The filesystem data string fits in the one page mount(2) copies.
+    static let maxDataBytes = 4095
+    /// A 9p or virtio-fs tag (QEMU allows far shorter ones).
+    static let maxSourceBytes = 255
 
-    init(driver: String, source: String, fsType: String, options: [String], mountPoint: String) throws {
+    /// Checks everything the host sent; pure (no I/O), so it runs before anything is mounted.
+    init(
+        driver: String, source: String, fsType: String, options: [String], mountPoint: String,
+        root: String = GuestPaths().storageRoot
+    ) throws {
         guard let impliedType = Self.drivers[driver] else {
             throw KataError(
                 .notImplemented,
                 "storage driver \"\(driver)\" for \(mountPoint) is not supported (supported: \(Self.drivers.keys.sorted()))"
             )
         }
-        guard mountPoint.hasPrefix("/"), !mountPoint.split(separator: "/").contains("..") else {
-            throw KataError(
-                .invalidArgument, "storage mount_point \"\(mountPoint)\" must be an absolute path without ..")
+        let isBind = impliedType.isEmpty
+        guard fsType.isEmpty || fsType == impliedType || (isBind && (fsType == "bind" || fsType == "none")) else {
+            throw KataError(.invalidArgument, "storage fstype \"\(fsType)\" does not fit driver \"\(driver)\"")
+        }
+        self.root = root
+        self.targetComponents = try BeneathPath.components(
+            of: mountPoint, below: root, field: "storage mount_point")
+        if isBind {
+            sourceComponents = try BeneathPath.components(of: source, below: root, field: "storage source")
+        } else {
+            sourceComponents = nil
+            guard !source.isEmpty, source.utf8.count <= Self.maxSourceBytes, !source.utf8.contains(0) else {
+                throw KataError(
+                    .invalidArgument, "storage source (tag) must be 1...\(Self.maxSourceBytes) bytes without NUL")
+            }
         }
         self.source = source
         self.target = mountPoint
-        self.type = fsType.isEmpty ? impliedType : fsType
+        self.type = isBind ? "" : impliedType
         var flags: UInt = 0
         var data: [String] = []
         for option in options where !Self.ignoredOptions.contains(option) {
             if let flag = Self.flagOptions[option] { flags |= flag } else { data.append(option) }
         }
-        if driver == "local" || driver == "bind" { flags |= UInt(MS_BIND) }
+        if isBind { flags |= UInt(MS_BIND) }
         self.flags = flags
         self.data = data.joined(separator: ",")
+        guard !self.data.utf8.contains(0), self.data.utf8.count <= Self.maxDataBytes else {
+            throw KataError(
+                .invalidArgument, "storage options: at most \(Self.maxDataBytes) bytes of data, without NUL")
+        }
     }
 
+    /// Creates the mount point below `root` (no symlinks followed) and mounts onto exactly
+    /// that directory.
     func mount() throws {
-        try makeDirectory(target)
-        let rc = Glibc.mount(source, target, type.isEmpty ? nil : type, flags, data.isEmpty ? nil : data)
+        let directory = try BeneathPath.openDirectory(root: root, targetComponents, creating: 0o755)
+        var sourceFile: FileDescriptor?
+        if let sourceComponents {
+            let parent = try BeneathPath.openDirectory(root: root, sourceComponents.dropLast(), creating: nil)
+            sourceFile = try BeneathPath.open(
+                sourceComponents[sourceComponents.count - 1], in: parent, path: source, flags: BeneathPath.pathOnly)
+        }
+        let sourcePath = sourceFile?.withRaw(BeneathPath.procPath) ?? source
+        let rc = directory.withRaw { fd -> Int32 in
+            let rc = Glibc.mount(
+                sourcePath, BeneathPath.procPath(fd), type.isEmpty ? nil : type, flags, data.isEmpty ? nil : data)
+            return rc == 0 ? 0 : errno
+        }
         guard rc == 0 else {
-            throw KataError.system("mount \(type) \(source) on \(target) (options \"\(data)\")", errno: errno)
+            throw KataError.system(
+                "mount \(type) \(source) on \(target) (options \"\(data)\")", errno: rc ?? EBADF)
         }
     }
 
-    /// Lazily detaches the mount, so a file still open somewhere does not keep it busy.
-    static func unmount(_ target: String) {
-        _ = umount2(target, Int32(MNT_DETACH))
-    }
-}
-
-/// mkdir -p.
-func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
-    var current = ""
-    for part in path.split(separator: "/") {
-        current += "/\(part)"
-        if mkdir(current, mode) != 0 && errno != EEXIST {
-            throw KataError.system("mkdir \(current)", errno: errno)
-        }
+    /// Lazily detaches what is mounted on `target` (a mount point below `root`), resolved again
+    /// without following symlinks: a symlink the host planted since cannot aim the unmount
+    /// elsewhere. A file still open somewhere does not keep the mount busy.
+    static func unmount(_ target: String, root: String) {
+        guard let components = try? BeneathPath.components(of: target, below: root, field: "mount point"),
+            let directory = try? BeneathPath.openDirectory(root: root, components, creating: nil)
+        else { return }
+        _ = directory.withRaw { umount2(BeneathPath.procPath($0), Int32(MNT_DETACH)) }
     }
 }

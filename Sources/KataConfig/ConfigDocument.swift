@@ -12,6 +12,12 @@ struct ConfigDocument: Sendable {
     }
 
     static func parse(_ text: String, file: String) throws -> ConfigDocument {
+        if let problem = TOMLHeaderCheck.firstKeylessHeader(in: text) {
+            throw KataError(
+                .invalidConfig,
+                "\(file): line \(problem.line), column \(problem.column): TOML syntax error: "
+                    + "a table header must start with a key")
+        }
         do {
             // TOMLKit offers no way to free a parsed table; the few small files a process
             // reads make that leak negligible.

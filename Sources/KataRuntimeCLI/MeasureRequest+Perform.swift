@@ -8,12 +8,19 @@ extension MeasureRequest {
         switch mode {
         case .snpOVMFHash:
             // sev-snp-measure prints this one in hex whatever --output-format says.
-            let digest = try SNPMeasurement.firmwareDigest(firmwarePath: firmwarePath)
-            return try report(digest, plain: hexString(digest), launch: nil, measured: nil)
+            let firmware = try FileReader(path: firmwarePath)
+            let digest = try SNPMeasurement.firmwareDigest(firmware: firmware)
+            return try report(
+                digest, plain: hexString(digest), firmware: firmware, launch: nil, measured: nil)
         case .tdx:
             return try performTDX()
         case .sev, .seves, .snp, .snpSVSM:
-            let launch = try launch()
+            // Every input is opened once: a pipe cannot be read again for the JSON report.
+            var launch = try launch()
+            launch.firmwareInput = try FileReader(path: firmwarePath)
+            if mode == .snpSVSM, let svsm = launch.svsmPath, !svsm.isEmpty {
+                launch.svsmInput = try FileReader(path: svsm)
+            }
             let measured: LaunchMeasurement
             switch mode {
             case .sev: measured = try SEVMeasurement.sev(launch)
@@ -22,7 +29,9 @@ extension MeasureRequest {
             default: measured = try SNPMeasurement.svsm(launch)
             }
             return try report(
-                measured.digest, plain: formatted(measured.digest), launch: launch, measured: measured)
+                measured.digest, plain: formatted(measured.digest), firmware: launch.firmwareInput!,
+                launch: launch,
+                measured: measured)
         }
     }
 
@@ -34,8 +43,9 @@ extension MeasureRequest {
             throw refusal("\(name) does not apply to --mode tdx: MRTD covers the firmware only")
         }
         if options.dumpVmsa { throw refusal("--dump-vmsa does not apply to --mode tdx") }
-        let digest = try MRTD.compute(firmwarePath: firmwarePath)
-        return try report(digest, plain: formatted(digest), launch: nil, measured: nil)
+        let firmware = try FileReader(path: firmwarePath)
+        let digest = try MRTD.compute(firmware: firmware)
+        return try report(digest, plain: formatted(digest), firmware: firmware, launch: nil, measured: nil)
     }
 
     private func formatted(_ digest: [UInt8]) -> String {
@@ -43,14 +53,14 @@ extension MeasureRequest {
         return options.verbose ? "Calculated \(mode.verboseName) guest measurement: \(text)" : text
     }
 
-    private func report(_ digest: [UInt8], plain: String, launch: SEVLaunch?, measured: LaunchMeasurement?)
-        throws
-        -> MeasureOutput
-    {
+    private func report(
+        _ digest: [UInt8], plain: String, firmware: FileReader, launch: SEVLaunch?,
+        measured: LaunchMeasurement?
+    ) throws -> MeasureOutput {
         let pages = measured?.vmsaPages ?? []
         guard options.json else { return MeasureOutput(text: plain, vmsaPages: pages) }
         var inputs: [(String, JSONValue)] = [
-            ("firmware", try fileReport(firmwarePath, mode == .tdx ? .sha384 : .sha256))
+            ("firmware", try fileReport(firmware, mode == .tdx ? .sha384 : .sha256))
         ]
         if let launch {
             if let hashes = measured?.kernelHashes {
@@ -78,7 +88,7 @@ extension MeasureRequest {
                 inputs.append(
                     ("snpOvmfHashSeed", launch.firmwareDigestSeed.map { .string(hexString($0)) } ?? .null))
             }
-            if mode == .snpSVSM, let svsm = launch.svsmPath {
+            if mode == .snpSVSM, let svsm = launch.svsmInput {
                 inputs.append(("svsm", try fileReport(svsm, .sha256)))
                 inputs.append(("varsSize", .number(launch.varsSize)))
             }
@@ -98,10 +108,9 @@ extension MeasureRequest {
         return MeasureOutput(text: document.rendered(), vmsaPages: pages)
     }
 
-    private func fileReport(_ path: String, _ algorithm: DigestAlgorithm) throws -> JSONValue {
-        let file = try FileReader(path: path)
-        return .object([
-            ("path", .string(path)), ("size", .number(file.size)),
+    private func fileReport(_ file: FileReader, _ algorithm: DigestAlgorithm) throws -> JSONValue {
+        .object([
+            ("path", .string(file.path)), ("size", .number(file.size)),
             (algorithm.rawValue, .string(hexString(try algorithm.hash(file: file)))),
         ])
     }

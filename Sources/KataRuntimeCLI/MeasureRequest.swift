@@ -2,6 +2,10 @@ import Firmware
 import KataCore
 import SEV
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The options of `kata-runtime measure`, checked in the order sev-snp-measure 0.0.13 checks them
 /// so that the same command lines are refused.
 struct MeasureRequest {
@@ -89,7 +93,8 @@ struct MeasureRequest {
         var varsSize = 0
         if mode == .snpSVSM {
             if let varsFile = options.varsFile {
-                varsSize = try FileReader(path: varsFile).size
+                // As sev-snp-measure: the size stat reports (0 for a pipe or device).
+                varsSize = try statSize(varsFile)
             } else if let size = try options.varsSize.map({
                 try integer($0, option: "--vars-size", autoBase: false)
             }),
@@ -139,6 +144,16 @@ struct MeasureRequest {
         }
         return 0  // EC2 and GCE put their own signature in the VMSA
     }
+}
+
+/// `os.stat(path).st_size`, following symlinks.
+private func statSize(_ path: String) throws -> Int {
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+        let code = errno
+        throw KataError(code == ENOENT ? .notFound : .system, "\(path): \(errnoDescription(code))")
+    }
+    return Int(status.st_size)
 }
 
 func refusal(_ reason: String) -> KataError {

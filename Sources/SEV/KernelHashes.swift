@@ -21,21 +21,19 @@ public struct KernelHashes: Sendable, Equatable {
         Array((cmdline ?? "").utf8) + [0]
     }
 
-    /// Hashes the files, the kernel and the initrd concurrently (each is one sequential SHA-256,
+    /// Hashes the inputs, the kernel and the initrd concurrently (each is one sequential SHA-256,
     /// so two cores finish both in the time of the larger). An empty or absent initrd path means
-    /// no initrd, as with QEMU.
+    /// no initrd, as with QEMU. Pipes and character devices are hashed as streams, to their end.
     public static func compute(kernelPath: String, initrdPath: String?, cmdline: String?) throws
         -> KernelHashes
     {
-        let kernelFile = try FileReader(path: kernelPath)
-        let initrdFile = try initrdPath.flatMap { $0.isEmpty ? nil : $0 }.map { try FileReader(path: $0) }
-        let files = [kernelFile] + (initrdFile.map { [$0] } ?? [])
+        let paths = [kernelPath] + (initrdPath.flatMap { $0.isEmpty ? nil : [$0] } ?? [])
         let results = Mutex<[Int: Result<[UInt8], any Error>]>([:])
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let result = Result { try DigestAlgorithm.sha256.hash(file: files[index]) }
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            let result = Result { try DigestAlgorithm.sha256.hash(contentsOf: paths[index]) }
             results.withLock { $0[index] = result }
         }
-        let digests = try results.withLock { table in try (0..<files.count).map { try table[$0]!.get() } }
+        let digests = try results.withLock { table in try (0..<paths.count).map { try table[$0]!.get() } }
         return KernelHashes(
             kernel: digests[0],
             initrd: digests.count > 1 ? digests[1] : DigestAlgorithm.sha256.hash([]),

@@ -21,6 +21,10 @@ public struct SEVLaunch: Sendable {
     public var varsSize: Int
     /// Return the measured VMSA pages too (for `--dump-vmsa`).
     public var keepVMSAPages: Bool
+    /// The firmware and SVSM images when the caller opened them already (a pipe can be read
+    /// only once); otherwise `firmwarePath` and `svsmPath` are opened.
+    public var firmwareInput: FileReader?
+    public var svsmInput: FileReader?
 
     public init(
         firmwarePath: String, kernelPath: String? = nil, initrdPath: String? = nil, cmdline: String? = nil,
@@ -45,6 +49,10 @@ public struct SEVLaunch: Sendable {
 
     var hasKernel: Bool { !(kernelPath ?? "").isEmpty }
 
+    func openFirmware() throws -> FirmwareImage {
+        try FirmwareImage(file: firmwareInput ?? FileReader(path: firmwarePath))
+    }
+
     func kernelHashes() throws -> KernelHashes? {
         guard let kernelPath, !kernelPath.isEmpty else { return nil }
         return try KernelHashes.compute(kernelPath: kernelPath, initrdPath: initrdPath, cmdline: cmdline)
@@ -63,7 +71,7 @@ public struct LaunchMeasurement: Sendable {
 public enum SEVMeasurement {
     /// SEV: firmware, then the kernel-hashes table when booting with `-kernel`.
     public static func sev(_ launch: SEVLaunch) throws -> LaunchMeasurement {
-        let firmware = try FirmwareImage(path: launch.firmwarePath)
+        let firmware = try launch.openFirmware()
         _ = try firmware.sevMetadata()  // a malformed block is refused in every mode
         let digest = StreamingDigest(.sha256)
         let hashes = try hashFirmwareAndTable(firmware, launch, into: digest)
@@ -72,7 +80,7 @@ public enum SEVMeasurement {
 
     /// SEV-ES: as SEV, then one VMSA page per vCPU.
     public static func sevES(_ launch: SEVLaunch) throws -> LaunchMeasurement {
-        let firmware = try FirmwareImage(path: launch.firmwarePath)
+        let firmware = try launch.openFirmware()
         _ = try firmware.sevMetadata()
         let vmsa = try VMSASet(firmware: firmware, launch: launch, sevFeatures: 0)
         let digest = StreamingDigest(.sha256)

@@ -5,7 +5,11 @@ import KataCore
 public enum SNPMeasurement {
     /// The digest of the firmware pages alone, to seed later measurements with (`snp:ovmf-hash`).
     public static func firmwareDigest(firmwarePath: String) throws -> [UInt8] {
-        let firmware = try FirmwareImage(path: firmwarePath)
+        try firmwareDigest(firmware: FileReader(path: firmwarePath))
+    }
+
+    public static func firmwareDigest(firmware input: FileReader) throws -> [UInt8] {
+        let firmware = try FirmwareImage(file: input)
         _ = try firmware.sevMetadata()
         var digest = try SNPLaunchDigest()
         try digest.updateNormalPages(gpa: firmware.gpa, file: firmware.file)
@@ -14,7 +18,7 @@ public enum SNPMeasurement {
 
     /// `snp`: OVMF booted by QEMU, EC2 or GCE, optionally with `-kernel`.
     public static func snp(_ launch: SEVLaunch) throws -> LaunchMeasurement {
-        let firmware = try FirmwareImage(path: launch.firmwarePath)
+        let firmware = try launch.openFirmware()
         let sections = try firmware.sevMetadata()
         var digest: SNPLaunchDigest
         if let seed = launch.firmwareDigestSeed {
@@ -100,7 +104,7 @@ public enum SNPMeasurement {
         guard launch.vmm == .qemu else {
             throw KataError(.unsupported, "snp:svsm is measured only for the QEMU VMM type")
         }
-        let firmware = try FirmwareImage(path: launch.firmwarePath)
+        let firmware = try launch.openFirmware()
         _ = try firmware.sevMetadata()
         guard let svsmPath = launch.svsmPath, !svsmPath.isEmpty else {
             throw KataError(.invalidArgument, "snp:svsm needs the SVSM image (--svsm)")
@@ -109,7 +113,8 @@ public enum SNPMeasurement {
         guard !overflow else {
             throw KataError(.invalidArgument, "OVMF variable store size \(launch.varsSize) is out of range")
         }
-        let svsm = try FirmwareImage(path: svsmPath, endAddress: svsmEnd)
+        let svsm = try FirmwareImage(
+            file: launch.svsmInput ?? FileReader(path: svsmPath), endAddress: svsmEnd)
         let sections = try svsm.sevMetadata()
         guard let entry = svsm.table.value32(.svsmInfo) else {
             throw KataError(

@@ -14,7 +14,11 @@ public enum MRTD {
     static let pageSize = 4096
 
     public static func compute(firmwarePath: String) throws -> [UInt8] {
-        let image = try FirmwareImage(path: firmwarePath)
+        try compute(firmware: FileReader(path: firmwarePath))
+    }
+
+    public static func compute(firmware: FileReader) throws -> [UInt8] {
+        let image = try FirmwareImage(file: firmware)
         return try compute(image: image, sections: try TDVFMetadata.parse(image))
     }
 

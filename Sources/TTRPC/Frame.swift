@@ -1,3 +1,4 @@
+import KataCore
 import NIOCore
 
 /// What a frame carries; unknown values are kept so a reader can skip them (newer peers).
@@ -49,10 +50,19 @@ struct Frame: Hashable, Sendable {
         self.payload = payload
     }
 
-    /// Appends header and payload to `buffer`.
-    func encode(into buffer: inout ByteBuffer) {
-        buffer.reserveCapacity(minimumWritableBytes: Frame.headerLength + payload.readableBytes)
-        buffer.writeInteger(UInt32(payload.readableBytes), endianness: .big)
+    /// Appends header and payload to `buffer`. A payload over `maxPayloadLength` is refused before
+    /// anything is written: the peer would close the connection on it, and past 4 GiB the 32-bit
+    /// length field could not hold it (the conversion used to trap).
+    func encode(into buffer: inout ByteBuffer) throws(KataError) {
+        let size = payload.readableBytes
+        guard size <= Frame.maxPayloadLength, let length = UInt32(exactly: size) else {
+            throw KataError(
+                .invalidArgument,
+                "ttrpc frame on stream \(streamID): a \(size)-byte payload exceeds the "
+                    + "\(Frame.maxPayloadLength)-byte limit")
+        }
+        buffer.reserveCapacity(minimumWritableBytes: Frame.headerLength + size)
+        buffer.writeInteger(length, endianness: .big)
         buffer.writeInteger(streamID, endianness: .big)
         buffer.writeInteger(type.rawValue)
         buffer.writeInteger(flags.rawValue)

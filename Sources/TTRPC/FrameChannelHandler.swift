@@ -57,10 +57,14 @@ final class FrameChannelHandler: ChannelInboundHandler {
 }
 
 extension Channel {
-    /// Encodes and sends one frame; safe from any thread.
+    /// Encodes and sends one frame; safe from any thread. An oversize frame fails the future.
     func writeFrame(_ frame: Frame) -> EventLoopFuture<Void> {
         var buffer = allocator.buffer(capacity: Frame.headerLength + frame.payload.readableBytes)
-        frame.encode(into: &buffer)
+        do {
+            try frame.encode(into: &buffer)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
         return writeAndFlush(buffer)
     }
 }

@@ -19,6 +19,11 @@ public struct TTRPCClientStream<Request: SwiftProtobuf.Message, Response: SwiftP
     /// Sends one request as a data frame.
     public func send(_ message: Request) async throws {
         let payload: [UInt8] = try message.serializedBytes()
+        guard payload.count <= Frame.maxPayloadLength else {
+            throw TTRPCError(
+                .resourceExhausted,
+                "\(what): message of \(payload.count) bytes exceeds the \(Frame.maxPayloadLength) limit")
+        }
         try await write(
             Frame(streamID: id, type: .data, payload: client.channel.allocator.buffer(bytes: payload)))
     }

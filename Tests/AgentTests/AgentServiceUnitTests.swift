@@ -61,7 +61,7 @@ import Testing
         defer { _ = try? runRemove(root) }
         #expect(AgentChannel.find(sysRoot: root, devRoot: root + "/dev") == nil)
         for (port, name) in [("vport0p1", "org.qemu.guest_agent.0"), ("vport0p2", "agent.channel.0")] {
-            try makeDirectory("\(root)/class/virtio-ports/\(port)")
+            try makeDirectories("\(root)/class/virtio-ports/\(port)")
             let file = root + "/class/virtio-ports/\(port)/name"
             close(open(file, O_WRONLY | O_CREAT, 0o644))
             try writeText(file, name + "\n")

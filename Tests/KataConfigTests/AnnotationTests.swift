@@ -132,3 +132,49 @@ import Testing
         }
     }
 }
+
+/// Numbers in annotations come from pod specs: values past Int, past the option's range, not
+/// integers, or not finite are refused with `.invalidConfig` naming the annotation, never a trap.
+@Suite struct AnnotationNumberTests {
+    static let numericAnnotations = [
+        "hypervisor.default_vcpus", "hypervisor.default_max_vcpus", "hypervisor.default_memory",
+        "hypervisor.memory_slots", "hypervisor.pcie_root_port", "hypervisor.msize_9p",
+        "runtime.create_container_timeout",
+    ]
+    static let hostileValues = [
+        "9223372036854775808", "-9223372036854775809", "18446744073709551616", "99999999999999999999999",
+        "1e400", "-1e400", "nan", "inf", "4294967297", "", " 2", "2 ", "0x10000000000",
+    ]
+
+    @Test(arguments: numericAnnotations)
+    func hostileNumbersAreRefusedNamingTheAnnotation(_ suffix: String) {
+        var base = KataConfiguration()
+        base.hypervisor.initrd = "/initrd.img"
+        base.hypervisor.enableAnnotations = [".*"]
+        let name = KataConfiguration.annotationPrefix + suffix
+        for value in Self.hostileValues {
+            let message = expectKataError(.invalidConfig) { _ = try base.applyingAnnotations([name: value]) }
+            #expect(message.hasPrefix("annotation \(name): "), "\(value): \(message)")
+        }
+    }
+
+    @Test func fractionsAreRefusedWhereOnlyIntegersAreValid() {
+        var base = KataConfiguration()
+        base.hypervisor.initrd = "/initrd.img"
+        base.hypervisor.enableAnnotations = [".*"]
+        let name = KataConfiguration.annotationPrefix + "hypervisor.default_memory"
+        let message = expectKataError(.invalidConfig) { _ = try base.applyingAnnotations([name: "1.5"]) }
+        #expect(message == "annotation \(name): expected an integer, got '1.5'")
+    }
+
+    @Test func fractionalVCPUsRoundUpWithinRange() throws {
+        var base = KataConfiguration()
+        base.hypervisor.initrd = "/initrd.img"
+        base.hypervisor.enableAnnotations = ["default_vcpus"]
+        let name = KataConfiguration.annotationPrefix + "hypervisor.default_vcpus"
+        #expect(try base.applyingAnnotations([name: "1.5"]).hypervisor.defaultVCPUs == 2)
+        #expect(try base.applyingAnnotations([name: "4096"]).hypervisor.defaultVCPUs == 4096)
+        let message = expectKataError(.invalidConfig) { _ = try base.applyingAnnotations([name: "4096.5"]) }
+        #expect(message == "annotation \(name): must be between -4096 and 4096")
+    }
+}

@@ -4,10 +4,10 @@ import KataRuntimeCLI
 import SEV
 import Testing
 
-/// The digests `../shared/testdata/README.md` gives for `ovmf_suffix.bin` (an AmdSev OVMF tail),
+/// The digests `Fixtures/README.md` gives for `ovmf_suffix.bin` (an AmdSev OVMF tail),
 /// computed by the reference Go implementation; kernel and initrd are empty files, cmdline "".
 @Suite struct ReferenceDigestTests {
-    let suffix = TestSupport.sharedTestdata.appendingPathComponent("ovmf_suffix.bin").path
+    let suffix = TestSupport.ovmfSuffix
 
     func withEmptyFile<T>(_ body: (String) throws -> T) throws -> T {
         let directory = try TestSupport.temporaryDirectory()

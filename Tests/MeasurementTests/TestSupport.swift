@@ -5,9 +5,9 @@ enum TestSupport {
     /// The package root, three levels above this file.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let sharedTestdata = packageRoot.deletingLastPathComponent().appendingPathComponent(
-        "shared/testdata")
     static let fixtures = packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures")
+    /// The last 4 KiB of an AmdSev OVMF build; see Fixtures/README.md.
+    static let ovmfSuffix = fixtures.appendingPathComponent("ovmf_suffix.bin").path
     static let venvPython = packageRoot.appendingPathComponent("build/venv/bin/python3")
     static let distroOVMF = "/usr/share/ovmf/OVMF.fd"
 

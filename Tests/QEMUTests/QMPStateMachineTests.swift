@@ -129,6 +129,36 @@ import Testing
         #expect(error.code == .malformedInput)
     }
 
+    /// Timestamps are arithmetic on socket input: `seconds * 10^6 + microseconds` once trapped on
+    /// a huge `seconds` (found reading the parser for unchecked arithmetic).
+    @Test(
+        arguments: [
+            (#"{"seconds": 9223372036854775807, "microseconds": 0}"#, "seconds"),
+            (#"{"seconds": 9223372036854, "microseconds": 775807}"#, nil),
+            (#"{"seconds": 9223372036854, "microseconds": 775808}"#, "seconds"),
+            (#"{"seconds": 9223372036855, "microseconds": 0}"#, "seconds"),
+            (#"{"seconds": -1, "microseconds": 0}"#, "seconds"),
+            (#"{"seconds": 1, "microseconds": 1000000}"#, "microseconds"),
+            (#"{"seconds": 1, "microseconds": -1}"#, "microseconds"),
+            (#"{"seconds": 1.5, "microseconds": 0}"#, "seconds"),
+            (#"{"seconds": 1e300, "microseconds": 0}"#, "seconds"),
+            (#"{"seconds": 18446744073709551616, "microseconds": 0}"#, "seconds"),
+        ] as [(String, String?)])
+    func eventTimestampsAreCheckedNotTrapped(timestamp: String, badField: String?) {
+        var machine = readyMachine()
+        let actions = machine.receive(bytes(#"{"event": "STOP", "timestamp": "# + timestamp + "}"))
+        if let badField {
+            guard case .close(let error) = actions.last else {
+                Issue.record("\(timestamp): expected close, got \(actions)")
+                return
+            }
+            #expect(error.code == .malformedInput)
+            #expect(error.message.contains("QMP event STOP.timestamp.\(badField)"), "\(error.message)")
+        } else {
+            #expect(actions == [.event(QMPEvent(name: "STOP", timestampMicroseconds: .max))])
+        }
+    }
+
     @Test func oversizedMessageIsRejected() {
         var machine = readyMachine()
         let actions = machine.receive(

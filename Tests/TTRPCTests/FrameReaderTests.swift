@@ -7,7 +7,11 @@ import Testing
 @Suite struct FrameReaderTests {
     static func bytes(_ frame: Frame) -> [UInt8] {
         var buffer = ByteBuffer()
-        frame.encode(into: &buffer)
+        do {
+            try frame.encode(into: &buffer)
+        } catch {
+            Issue.record("cannot encode \(frame): \(error)")
+        }
         return Array(buffer: buffer)
     }
 
@@ -61,6 +65,46 @@ import Testing
         #expect {
             try reader.next()
         } throws: { ($0 as? KataError)?.code == .malformedInput }
+    }
+
+    /// The length field is 32 bits and the limit 4 MiB: a bigger payload is refused by the
+    /// encoder (the `UInt32(...)` conversion used to trap past 4 GiB) and nothing is written.
+    @Test func oversizePayloadIsRefusedByTheEncoder() throws {
+        var buffer = ByteBuffer()
+        let frame = Frame(
+            streamID: 3, type: .data, payload: ByteBuffer(repeating: 1, count: Frame.maxPayloadLength + 1))
+        #expect {
+            try frame.encode(into: &buffer)
+        } throws: { error in
+            (error as? KataError)?.code == .invalidArgument
+                && (error as? KataError)?.message.contains("exceeds the 4194304-byte limit") == true
+        }
+        #expect(buffer.readableBytes == 0)
+        let largest = Frame(
+            streamID: 3, type: .data, payload: ByteBuffer(repeating: 1, count: Frame.maxPayloadLength))
+        try largest.encode(into: &buffer)
+        #expect(buffer.readableBytes == Frame.headerLength + Frame.maxPayloadLength)
+        var reader = FrameReader()
+        reader.append(buffer)
+        #expect(try reader.next() == largest)
+    }
+
+    /// Every length field value is handled without arithmetic traps: 0xFFFFFFFF and the first
+    /// value past the limit are refused from the header alone, the limit itself waits for bytes.
+    @Test(arguments: [UInt32.max, UInt32(Frame.maxPayloadLength) + 1, UInt32(Frame.maxPayloadLength)])
+    func lengthFieldExtremes(_ length: UInt32) throws {
+        var reader = FrameReader()
+        var header = ByteBuffer()
+        header.writeInteger(length, endianness: .big)
+        header.writeInteger(UInt32(1), endianness: .big)
+        header.writeBytes([1, 0])
+        reader.append(header)
+        if Int(length) > Frame.maxPayloadLength {
+            #expect(throws: KataError.self) { try reader.next() }
+        } else {
+            #expect(try reader.next() == nil)
+            #expect(reader.bufferedBytes == Frame.headerLength)
+        }
     }
 
     @Test func largestAllowedFrameIsAccepted() throws {

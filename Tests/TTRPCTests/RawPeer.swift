@@ -24,7 +24,7 @@ final class RawPeer {
 
     func send(_ frame: Frame) throws {
         var buffer = ByteBuffer()
-        frame.encode(into: &buffer)
+        try frame.encode(into: &buffer)
         try send(Array(buffer: buffer))
     }
 

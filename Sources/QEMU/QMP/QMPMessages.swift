@@ -49,13 +49,31 @@ public struct QMPEvent: Sendable, Equatable {
     init(_ object: JSONObject) throws {
         name = try object.string("event", in: "QMP event")
         data = try object["data"]?.objectValue("QMP event \(name).data") ?? JSONObject()
-        if let timestamp = try object["timestamp"]?.objectValue("QMP event \(name).timestamp") {
-            let seconds = try timestamp.int("seconds", in: "QMP event \(name).timestamp")
-            let microseconds = try timestamp.int("microseconds", in: "QMP event \(name).timestamp")
-            timestampMicroseconds = seconds * 1_000_000 + microseconds
+        let context = "QMP event \(name).timestamp"
+        if let timestamp = try object["timestamp"]?.objectValue(context) {
+            timestampMicroseconds = try Self.microseconds(timestamp, context: context)
         } else {
             timestampMicroseconds = 0
         }
+    }
+
+    /// `{"seconds": S, "microseconds": U}` as microseconds since the epoch. The fields come from
+    /// the socket: a fraction, a negative time or one beyond Int64 microseconds is malformed.
+    static func microseconds(_ timestamp: JSONObject, context: String) throws -> Int64 {
+        let seconds = try timestamp.int("seconds", in: context)
+        let microseconds = try timestamp.int("microseconds", in: context)
+        guard (0..<1_000_000).contains(microseconds) else {
+            throw KataError(.malformedInput, "\(context).microseconds: \(microseconds) is outside 0...999999")
+        }
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        let (total, carry) = scaled.addingReportingOverflow(microseconds)
+        guard seconds >= 0, !overflow, !carry else {
+            throw KataError(
+                .malformedInput,
+                "\(context).seconds: \(seconds) (plus \(microseconds) microseconds) is not a time that fits in "
+                    + "64-bit microseconds since 1970")
+        }
+        return total
     }
 }
 

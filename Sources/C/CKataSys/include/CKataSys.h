@@ -58,4 +58,10 @@ int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[
 /// `actions` is a posix_spawn_file_actions_t*. Returns 0 or an errno value.
 int ckata_spawn_actions_closefrom(void *actions, int lowest);
 
+/// openat2(dirfd, path, flags, mode) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+/// RESOLVE_NO_MAGICLINKS: `path` (relative to `dirfd`) resolves only beneath `dirfd`, and a
+/// symlink anywhere in it (the last component included) fails with ELOOP. Returns the new
+/// descriptor or -errno (-ENOSYS before Linux 5.6).
+int ckata_open_beneath(int dirfd, const char *path, int flags, unsigned int mode);
+
 #endif
