@@ -51,12 +51,12 @@ public actor Sandbox {
     public var containerIDs: [String] { state.containers }
     public var hypervisorPID: Int32 { hypervisor.pid }
 
-    /// Boots the VM, connects the agent and has it mount the shared directory. On failure
-    /// everything made so far is undone.
+    /// Boots the VM, connects the agent and has it mount the shared directory (read-only for
+    /// QEMU with `shareReadOnly`). On failure everything made so far is undone.
     public static func create(
         id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
         launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
-        logger: Logger
+        shareReadOnly: Bool = false, logger: Logger
     ) async throws -> Sandbox {
         try Identifier.validate(id, field: "sandbox id")
         var logger = logger
@@ -69,7 +69,7 @@ public actor Sandbox {
         do {
             let plan = try VMPlan(
                 sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
-                configuration: configuration.hypervisor)
+                configuration: configuration.hypervisor, shareReadOnly: shareReadOnly)
             let started = ContinuousClock.now
             let vm = try await launcher(plan, logger)
             hypervisor = vm
