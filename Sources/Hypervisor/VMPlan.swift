@@ -23,6 +23,9 @@ public struct VMPlan: Sendable, Equatable {
     /// The host directory shared into the guest (virtio-9p) and the tag the guest mounts it by.
     public var sharedDirectory: String
     public var shareTag: String
+    /// QEMU serves the share read-only: set when the guest only reads it (every container's
+    /// root filesystem is read-only), so a guest cannot write to the host even through 9p.
+    public var shareReadOnly: Bool
     public var entropySource: String
 
     /// The guest name of the virtio-serial port the agent serves on.
@@ -30,7 +33,7 @@ public struct VMPlan: Sendable, Equatable {
 
     public init(
         sandboxID: String, runDirectory: String, sharedDirectory: String, configuration q: QEMUConfig,
-        shareTag: String = "kataShared"
+        shareTag: String = "kataShared", shareReadOnly: Bool = false
     ) throws {
         guard !q.kernel.isEmpty else {
             throw KataError(.invalidConfig, "hypervisor.qemu.kernel: no guest kernel configured")
@@ -57,6 +60,7 @@ public struct VMPlan: Sendable, Equatable {
         self.tdx = q.tdx
         self.sharedDirectory = sharedDirectory
         self.shareTag = shareTag
+        self.shareReadOnly = shareReadOnly
         self.entropySource = q.entropySource
     }
 

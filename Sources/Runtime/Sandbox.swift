@@ -26,13 +26,18 @@ public actor Sandbox {
     public nonisolated let configuration: KataConfiguration
     public nonisolated let hypervisor: any Hypervisor
     public nonisolated let agent: any KataAgent
+    /// QEMU serves the share read-only (the guest cannot create mount points in a root).
+    public nonisolated let shareReadOnly: Bool
     private var state: SandboxState
     private let logger: Logger
+    private nonisolated let watchdog: SandboxWatchdog
 
     private init(
         id: String, paths: SandboxPaths, configuration: KataConfiguration, hypervisor: any Hypervisor,
-        agent: any KataAgent, state: SandboxState, logger: Logger
+        agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, shareReadOnly: Bool,
+        logger: Logger
     ) {
+        self.shareReadOnly = shareReadOnly
         self.id = id
         self.paths = paths
         self.configuration = configuration
@@ -40,50 +45,60 @@ public actor Sandbox {
         self.agent = agent
         self.state = state
         self.logger = logger
+        watchdog = SandboxWatchdog(hypervisor: hypervisor, agent: agent, policy: health)
     }
+
+    /// Returns why the sandbox died (QEMU exited, or the agent stopped answering Health.Check),
+    /// or nil once `stop()` began an orderly stop.
+    public nonisolated func deathReason() async -> String? { await watchdog.deathReason() }
 
     public var containerIDs: [String] { state.containers }
     public var hypervisorPID: Int32 { hypervisor.pid }
 
-    /// Boots the VM, connects the agent and has it mount the shared directory. On failure
-    /// everything made so far is undone.
+    /// Boots the VM, connects the agent and has it mount the shared directory (read-only for
+    /// QEMU with `shareReadOnly`). On failure everything made so far is undone.
     public static func create(
-        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
-        launcher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }, logger: Logger
+        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: @escaping AgentDialer,
+        launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
+        shareReadOnly: Bool = false, logger: Logger
     ) async throws -> Sandbox {
+        try Identifier.validate(id, field: "sandbox id")
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
         try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
         var hypervisor: (any Hypervisor)?
+        var agent: (any KataAgent)?
         do {
             let plan = try VMPlan(
                 sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
-                configuration: configuration.hypervisor)
+                configuration: configuration.hypervisor, shareReadOnly: shareReadOnly)
             let started = ContinuousClock.now
             let vm = try await launcher(plan, logger)
             hypervisor = vm
             state.hypervisorPID = vm.pid
             try state.save()
-            let agent = try await dialer(vm.agentSocketPath, .seconds(configuration.agent.dialTimeout))
-            try await agent.createSandbox(
+            let connected = try await dialWhileRunning(
+                vm, dialer: dialer, timeout: .seconds(configuration.agent.dialTimeout))
+            agent = connected
+            try await connected.createSandbox(
                 SandboxRequest(
                     hostname: String(id.prefix(63)), sandboxID: id,
                     storages: [
                         .virtio9p(
                             tag: plan.shareTag, mountPoint: SandboxPaths.guestSharedMount,
-                            msize: UInt32(configuration.hypervisor.msize9p))
+                            msize: UInt32(clamping: configuration.hypervisor.msize9p))
                     ], kernelModules: configuration.agent.kernelModules))
             logger.info(
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
             return Sandbox(
-                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: agent,
-                state: state,
-                logger: logger)
+                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: connected,
+                state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")
+            await agent?.close()
             await hypervisor?.stop(timeout: .seconds(2))
             Self.removeDirectories(paths)
             throw error
@@ -94,7 +109,9 @@ public actor Sandbox {
     public func createContainer(id containerID: String, spec: Spec, rootfs: [RootfsMount], bundle: String)
         async throws
     {
+        try Identifier.validate(containerID, field: "container id")
         let target = paths.hostRootfs(container: containerID)
+        let shareTarget = try paths.rootfsTarget(container: containerID)
         state.mounts.append(target)
         state.containers.append(containerID)
         try state.save()
@@ -103,12 +120,13 @@ public actor Sandbox {
             let mounts =
                 rootfs.isEmpty
                 ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
-            try mountAll(mounts, at: target)
+            try mountAll(mounts, at: shareTarget)
             let guestSpec = spec.forGuest(
                 containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID))
+            if shareReadOnly { makeMountPoints(guestSpec, root: target) }
             try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec))
         } catch {
-            try? RootfsMount.unmount(target)
+            try? RootfsMount.unmount(shareTarget)
             forget(containerID, mount: target)
             throw error
         }
@@ -117,40 +135,84 @@ public actor Sandbox {
     /// Removes the container in the guest and its shared root filesystem on the host.
     public func removeContainer(id containerID: String) async throws {
         defer {
-            let target = paths.hostRootfs(container: containerID)
-            try? RootfsMount.unmount(target)
+            Self.unmount(paths.hostRootfs(container: containerID), paths: paths, logger: logger)
             removeTree("\(paths.sharedDirectory)/\(containerID)")
-            forget(containerID, mount: target)
+            forget(containerID, mount: paths.hostRootfs(container: containerID))
         }
         try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
     }
 
+    /// QEMU, as the shim and `kata-runtime` start it.
+    public static let qemuLauncher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }
+
     /// Stops the VM (the agent first, then QEMU gracefully, then by force) and removes every
-    /// mount and directory the sandbox made.
+    /// mount and directory the sandbox made. A dead sandbox (see `deathReason`) is not asked
+    /// anything: its agent gets no DestroySandbox and QEMU is killed without waiting.
     public func stop() async {
-        try? await agent.destroySandbox()
+        let dead = watchdog.currentDeathReason != nil
+        watchdog.stop()
+        if !dead {
+            let agent = agent
+            do {
+                try await withDeadline(.seconds(2), "DestroySandbox") { try await agent.destroySandbox() }
+            } catch {
+                logger.warning("DestroySandbox: \(error)")
+            }
+        }
         await agent.close()
-        await hypervisor.stop(timeout: .seconds(5))
-        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
+        for mount in state.mounts.reversed() { Self.unmount(mount, paths: paths, logger: logger) }
         Self.removeDirectories(paths)
         logger.info("sandbox stopped")
     }
 
     /// After a shim crash: kill the VM the persisted state names and remove what it recorded.
     public static func cleanUp(paths: SandboxPaths, logger: Logger) {
+        // The id is joined into the paths removed below: never act on one that could escape.
+        if let problem = Identifier.problem(paths.sandboxID) {
+            logger.error("clean-up refused: sandbox id \(paths.sandboxID.debugDescription): \(problem)")
+            return
+        }
         guard let state = try? SandboxState.load(paths) else {
             removeDirectories(paths)
             return
         }
-        if let pid = state.hypervisorPID, isQEMU(pid: pid, sandboxID: paths.sandboxID) {
+        // A pid from the file is never 0 or negative here: kill(2) would read those as groups.
+        if let pid = state.hypervisorPID, pid > 1, isQEMU(pid: pid, sandboxID: paths.sandboxID) {
             kill(pid, SIGKILL)
             logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
         }
-        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        for mount in state.mounts.reversed() { unmount(mount, paths: paths, logger: logger) }
         removeDirectories(paths)
     }
 
-    private func mountAll(_ mounts: [RootfsMount], at target: String) throws {
+    /// Unmounts a recorded mount point, reached below the share without following symlinks.
+    static func unmount(_ mount: String, paths: SandboxPaths, logger: Logger) {
+        do {
+            try RootfsMount.unmount(ShareTarget(root: paths.sharedDirectory, path: mount))
+        } catch {
+            logger.error("unmount \(mount): \(error)")
+        }
+    }
+
+    /// On a read-only share crun cannot create the mount points the spec needs (e.g. /run), so
+    /// the host makes the missing directories in the root first, as crun would have. Best
+    /// effort: a destination through a symlink of the image is left to crun.
+    private func makeMountPoints(_ spec: Spec, root: String) {
+        for mount in spec.mounts ?? [] {
+            let steps = mount.destination.split(separator: "/").map(String.init)
+            guard !steps.isEmpty, let target = try? ShareTarget(root: root, components: steps) else {
+                continue
+            }
+            do {
+                try target.withDirectory(create: true) { _ in }
+            } catch {
+                logger.info("mount point \(mount.destination) not made in the root: \(error)")
+            }
+        }
+    }
+
+    private func mountAll(_ mounts: [RootfsMount], at target: ShareTarget) throws {
         // Several mounts stack on the same target (containerd's layered form).
         for mount in mounts { try mount.mount(at: target) }
     }

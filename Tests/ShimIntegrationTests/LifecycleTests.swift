@@ -49,17 +49,20 @@ struct LifecycleTests {
     /// Twenty runs in a row: processes, mounts and the containerd shim's descriptors end where
     /// they started.
     @Test func repeatedRunsDoNotLeak() async throws {
-        let before = Self.counts()
+        // Only what belongs to this containerd and these runs counts: other suites (and other
+        // checkouts on this machine) may run VMs meanwhile.
+        let prefix = uniqueID("rep")
+        let before = Self.counts(ctrd: ctrd, idPrefix: prefix)
         for index in 0..<20 {
-            let result = try await ctrd.run(uniqueID("rep\(index)"), ["/bin/true"])
+            let result = try await ctrd.run("\(prefix)-\(index)", ["/bin/true"])
             #expect(result.status == 0, "run \(index): \(result.stderr)")
         }
-        // The last shim may still be on its way out when `ctr run --rm` returns.
-        var after = Self.counts()
+        // PromptExitTests bounds how long a shim outlives `ctr run --rm`; this is about leaks.
+        var after = Self.counts(ctrd: ctrd, idPrefix: prefix)
         let settle = Date().addingTimeInterval(10)
         while after.shims > before.shims && Date() < settle {
             try await Task.sleep(for: .milliseconds(100))
-            after = Self.counts()
+            after = Self.counts(ctrd: ctrd, idPrefix: prefix)
         }
         #expect(after.qemu == before.qemu)
         #expect(after.shims == before.shims)
@@ -72,19 +75,24 @@ struct LifecycleTests {
         var description: String { "qemu=\(qemu) shims=\(shims) mounts=\(kataMounts) fds=\(containerdFDs)" }
     }
 
-    static func counts() -> Counts {
+    static func counts(ctrd: PrivateContainerd, idPrefix: String) -> Counts {
         var counts = Counts()
         for (pid, cmdline) in processes() {
-            if cmdline.contains("qemu-system") && cmdline.contains("sandbox-") { counts.qemu += 1 }
-            if cmdline.contains("containerd-shim-kata-v2") { counts.shims += 1 }
-            if cmdline.hasPrefix("containerd --config") {
+            if cmdline.contains("qemu-system") && cmdline.contains("sandbox-\(idPrefix)") { counts.qemu += 1 }
+            if cmdline.contains("containerd-shim-kata-v2") && cmdline.contains("-address \(ctrd.socket) ") {
+                counts.shims += 1
+            }
+            if cmdline.hasPrefix("containerd --config") && cmdline.contains(ctrd.work) {
                 counts.containerdFDs +=
                     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count ?? 0
             }
         }
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
         counts.kataMounts =
-            mounts.split(separator: "\n").filter { $0.contains("/run/kata-containers/") }.count
+            mounts.split(separator: "\n").filter {
+                $0.contains("/run/kata-containers/shared/sandboxes/\(idPrefix)")
+            }
+            .count
         return counts
     }
 
