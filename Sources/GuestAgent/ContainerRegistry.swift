@@ -47,7 +47,8 @@ public actor ContainerRegistry {
             try makeDirectories(bundle)
             try writeFile("\(bundle)/config.json", configJSON)
             let crun = self.crun, noPivot = self.noPivot
-            let process = try await launch(execID: "", console: "\(bundle)/console.sock", terminal: terminal) {
+            let process = try await launch(execID: "", console: "\(bundle)/console.sock", terminal: terminal)
+            {
                 stdio, console in
                 try await crun.create(
                     id: id, bundle: bundle, stdio: stdio, consoleSocket: console, noPivot: noPivot)
