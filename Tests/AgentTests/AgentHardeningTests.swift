@@ -197,6 +197,24 @@ import Testing
         var records: Int
     }
 
+    /// Ids of the longest length the rule allows still work, terminal included (the console
+    /// socket path must fit sockaddr_un's 108 bytes).
+    @Test func longestIDsWorkWithATerminal() async throws {
+        let vm = try guest()
+        let base = uniqueID("long")
+        let id = base + String(repeating: "c", count: Identifier.maximumLength - base.count)
+        let execID = String(repeating: "e", count: Identifier.maximumLength)
+        #expect(id.count == Identifier.maximumLength)
+        try await vm.runContainer(id: id, args: ["/bin/sleep", "600"])
+        try await vm.agent.execProcess(
+            containerID: id, execID: execID,
+            process: Process(
+                terminal: true, args: ["/bin/sh", "-c", "[ -t 0 ] && echo tty"], env: ["PATH=/bin"]))
+        #expect(try await vm.readAll(containerID: id, execID: execID).contains("tty"))
+        #expect(try await vm.agent.waitProcess(containerID: id, execID: execID) == 0)
+        try await vm.agent.removeContainer(id: id, timeoutSeconds: 10)
+    }
+
     /// A rootfs the host replaced by a symlink to the guest's own root is refused (crun would
     /// follow it); a real rootfs under the same name then runs.
     @Test func aRootfsSymlinkedOutOfTheShareIsRefused() async throws {
