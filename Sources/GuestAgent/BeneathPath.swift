@@ -34,7 +34,9 @@ public enum BeneathPath {
     /// Opens `root` (made with mkdir -p when `mode` is given: the root itself is the agent's,
     /// not the host's), then each directory of `components` below it, creating missing ones
     /// with `mode`. A component that is a symlink fails with `invalidArgument`.
-    public static func openDirectory(root: String, _ components: some Collection<String>, creating mode: mode_t?)
+    public static func openDirectory(
+        root: String, _ components: some Collection<String>, creating mode: mode_t?
+    )
         throws -> FileDescriptor
     {
         if mode != nil { try makeDirectories(root) }
@@ -46,7 +48,9 @@ public enum BeneathPath {
             path += "/\(name)"
             if let mode {
                 let made = current.withRaw { mkdirat($0, name, mode) == 0 ? 0 : errno } ?? EBADF
-                guard made == 0 || made == EEXIST else { throw KataError.system("mkdir \(path)", errno: made) }
+                guard made == 0 || made == EEXIST else {
+                    throw KataError.system("mkdir \(path)", errno: made)
+                }
             }
             current = try open(name, in: current, path: path, flags: O_DIRECTORY | O_RDONLY | O_CLOEXEC)
         }

@@ -22,8 +22,12 @@ extension CgroupV2.Update {
             let period = (cpuPeriod ?? Self.defaultCPUPeriod).clamped(to: Self.cpuPeriodRange)
             out.append(("cpu.max", "\(quota) \(period)"))
         }
-        if let shares = cpuShares, shares > 0 { out.append(("cpu.weight", String(Self.cpuWeight(shares: shares)))) }
-        if let pids = pidsMax { out.append(("pids.max", pids > 0 ? String(pids.clamped(to: Self.pidsRange)) : "max")) }
+        if let shares = cpuShares, shares > 0 {
+            out.append(("cpu.weight", String(Self.cpuWeight(shares: shares))))
+        }
+        if let pids = pidsMax {
+            out.append(("pids.max", pids > 0 ? String(pids.clamped(to: Self.pidsRange)) : "max"))
+        }
         return out
     }
 

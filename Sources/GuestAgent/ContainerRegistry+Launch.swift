@@ -39,7 +39,8 @@ extension ContainerRegistry {
             let output = OutputBuffer()
             output.startDraining(fd: copy)
             return ManagedProcess(
-                execID: execID, pid: pid, stdin: nil, stdout: output, stderr: nil, terminal: fd, reaper: reaper)
+                execID: execID, pid: pid, stdin: nil, stdout: output, stderr: nil, terminal: fd,
+                reaper: reaper)
         }
         let stdin = try Pipe(), stdout = try Pipe(), stderr = try Pipe()
         let pid: Int32

@@ -22,6 +22,7 @@ public actor ContainerRegistry {
     private var creating: Set<String> = []
     /// Execs whose crun exec is in progress.
     private var starting: Set<ExecKey> = []
+    private var consoleSockets: UInt64 = 0
     public let crun: Crun
     /// Where bundles and console sockets live.
     public let stateDirectory: String
@@ -47,7 +48,7 @@ public actor ContainerRegistry {
             try makeDirectories(bundle)
             try writeFile("\(bundle)/config.json", configJSON)
             let crun = self.crun, noPivot = self.noPivot
-            let process = try await launch(execID: "", console: "\(bundle)/console.sock", terminal: terminal) {
+            let process = try await launch(execID: "", console: nextConsolePath(), terminal: terminal) {
                 stdio, console in
                 try await crun.create(
                     id: id, bundle: bundle, stdio: stdio, consoleSocket: console, noPivot: noPivot)
@@ -94,7 +95,7 @@ public actor ContainerRegistry {
         try writeFile(processFile, processJSON)
         let crun = self.crun
         let process = try await launch(
-            execID: execID, console: "\(container.bundle)/exec-\(execID).sock", terminal: terminal
+            execID: execID, console: nextConsolePath(), terminal: terminal
         ) { stdio, console in
             try await crun.exec(
                 id: id, processFile: processFile, pidFile: pidFile, stdio: stdio, consoleSocket: console)
@@ -109,6 +110,13 @@ public actor ContainerRegistry {
             await process.waitUntilReleasable()
             forget(execID, of: id, process)
         }
+    }
+
+    /// A console socket path that fits sockaddr_un (108 bytes) whatever the ids' lengths: a
+    /// bundle path holding a 76-character container id and exec id would not.
+    private func nextConsolePath() -> String {
+        consoleSockets += 1
+        return "\(stateDirectory)/tty-\(consoleSockets).sock"
     }
 
     private struct ExecKey: Hashable {

@@ -62,7 +62,8 @@ public final class OutputBuffer: Sendable {
     func finish() {
         let waiting = state.withLock { state in
             state.closed = true
-            return state.waiters.removeAllReturning() + (state.isSpent ? state.spentWaiters.removeAllReturning() : [])
+            return state.waiters.removeAllReturning()
+                + (state.isSpent ? state.spentWaiters.removeAllReturning() : [])
         }
         waiting.forEach { $0.resume() }
     }

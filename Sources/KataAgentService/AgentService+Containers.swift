@@ -17,17 +17,23 @@ extension AgentService {
         guard await !registry.contains(id) else {
             throw KataError(.failedPrecondition, "container \(id) already exists")
         }
-        let spec = guestSpec(id: id, Spec(request.oci))
+        var spec = guestSpec(id: id, Spec(request.oci))
         var mounted: [String] = []
+        var pinned = false
         do {
             for storage in request.storages {
                 try await mount(storage)
                 mounted.append(storage.mountPoint)
             }
+            // After the storages: one of them may be the rootfs.
+            let rootfs = try PinnedRootfs.pin(spec.root?.path ?? "", containerID: id, paths: paths)
+            pinned = true
+            spec.root?.path = rootfs
             let json = try JSONEncoder().encode(spec)
             try await registry.create(
                 id: id, configJSON: [UInt8](json), terminal: spec.process?.terminal ?? false)
         } catch {
+            if pinned { PinnedRootfs.unpin(containerID: id, paths: paths) }
             mounted.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
             throw error
         }
@@ -51,6 +57,7 @@ extension AgentService {
 
     func removeContainer(_ request: Grpc_RemoveContainerRequest) async throws {
         try await registry.remove(id: request.containerID)
+        PinnedRootfs.unpin(containerID: request.containerID, paths: paths)
         if let record = await sandbox.removeContainer(request.containerID) {
             record.storages.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
         }

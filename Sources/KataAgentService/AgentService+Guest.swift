@@ -68,29 +68,30 @@ extension AgentService {
             components[components.count - 1], in: directory, path: path,
             flags: O_WRONLY | O_CREAT | O_NONBLOCK, mode: mode)
         let data = [UInt8](request.data)
-        let failure: (String, Int32)? = file.withRaw { fd in
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { return ("stat", errno) }
-            guard info.st_mode & S_IFMT == S_IFREG else { return ("not a regular file:", EINVAL) }
-            var written = 0
-            while written < data.count {
-                let n = data[written...].withUnsafeBytes {
-                    pwrite(fd, $0.baseAddress, $0.count, off_t(request.offset) + off_t(written))
+        let failure: (String, Int32)? =
+            file.withRaw { fd in
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { return ("stat", errno) }
+                guard info.st_mode & S_IFMT == S_IFREG else { return ("not a regular file:", EINVAL) }
+                var written = 0
+                while written < data.count {
+                    let n = data[written...].withUnsafeBytes {
+                        pwrite(fd, $0.baseAddress, $0.count, off_t(request.offset) + off_t(written))
+                    }
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { return ("write", errno) }
+                    written += n
                 }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return ("write", errno) }
-                written += n
-            }
-            // Validated: offset + count cannot overflow.
-            if request.fileSize > 0, request.offset + Int64(data.count) >= request.fileSize {
-                guard ftruncate(fd, off_t(request.fileSize)) == 0 else { return ("truncate", errno) }
-            }
-            guard fchmod(fd, mode) == 0 else { return ("chmod", errno) }
-            guard fchown(fd, uid_t(bitPattern: request.uid), gid_t(bitPattern: request.gid)) == 0 else {
-                return ("chown", errno)
-            }
-            return nil
-        } ?? ("write", EBADF)
+                // Validated: offset + count cannot overflow.
+                if request.fileSize > 0, request.offset + Int64(data.count) >= request.fileSize {
+                    guard ftruncate(fd, off_t(request.fileSize)) == 0 else { return ("truncate", errno) }
+                }
+                guard fchmod(fd, mode) == 0 else { return ("chmod", errno) }
+                guard fchown(fd, uid_t(bitPattern: request.uid), gid_t(bitPattern: request.gid)) == 0 else {
+                    return ("chown", errno)
+                }
+                return nil
+            } ?? ("write", EBADF)
         if let (what, code) = failure { throw KataError.system("CopyFile: \(what) \(path)", errno: code) }
     }
 

@@ -26,7 +26,9 @@ extension AgentService {
     }
 
     private func undoSandboxMounts() async {
-        for mountPoint in await sandbox.endSandbox() { StorageMount.unmount(mountPoint, root: paths.storageRoot) }
+        for mountPoint in await sandbox.endSandbox() {
+            StorageMount.unmount(mountPoint, root: paths.storageRoot)
+        }
     }
 
     func mount(_ storage: Grpc_Storage) async throws {

@@ -31,7 +31,13 @@ public final class AgentService: Sendable {
     }
 
     /// Every implemented method, by name; each validates its request before it runs.
-    public func services() -> TTRPCServices {
+    public func services() -> TTRPCServices { routes().services }
+
+    /// The decode-and-validate step of every implemented method, keyed "service/method": what
+    /// the server runs on a request before its handler, without the handler (for fuzzers).
+    package func requestValidators() -> [String: @Sendable ([UInt8]) throws -> Void] { routes().validators }
+
+    private func routes() -> ValidatingRoutes {
         typealias Agent = Grpc_AgentServiceMethods
         typealias Health = Grpc_HealthMethods
         var routes = ValidatingRoutes(paths: paths)
@@ -73,13 +79,14 @@ public final class AgentService: Sendable {
         }
         routes.add(Agent.copyFile, copyFile)
         routes.add(Agent.reseedRandomDev, reseedRandomDevice)
-        return routes.services
+        return routes
     }
 }
 
 /// Registers handlers that run only after their request passed `ValidatedRequest.validate`.
 struct ValidatingRoutes {
     private(set) var services = TTRPCServices()
+    private(set) var validators: [String: @Sendable ([UInt8]) throws -> Void] = [:]
     let paths: GuestPaths
 
     mutating func add<Request: ValidatedRequest, Response>(
@@ -90,6 +97,9 @@ struct ValidatingRoutes {
         services.register(service: method.service, method: method.method) { (request: Request, _) in
             try request.validate(paths)
             return try await handler(request)
+        }
+        validators["\(method.service)/\(method.method)"] = { payload in
+            try Request(serializedBytes: payload).validate(paths)
         }
     }
 

@@ -18,17 +18,21 @@ public struct GuestPaths: Sendable, Equatable {
     /// The only tree storages may be mounted in (and bind-mounted from), and where a
     /// container's root filesystem must be.
     public var storageRoot: String
+    /// Where each container's rootfs is bind-mounted for crun (see `PinnedRootfs`).
+    public var pinnedRoots: String
     /// Where crun puts containers whose spec names no (or a systemd-style) cgroupsPath.
     public var cgroupParent: String
 
     public init(
         sharedContainers: String = "/run/kata-containers/shared/containers",
-        bundles: String = "/run/kata-agent/bundles", crunRoot: String = "/run/crun",
+        bundles: String = "/run/kata-agent/bundles", pinnedRoots: String = "/run/kata-agent/rootfs",
+        crunRoot: String = "/run/crun",
         copyFileRoot: String = "/run/kata-containers", storageRoot: String = "/run/kata-containers",
         cgroupParent: String = "/kata"
     ) {
         self.sharedContainers = sharedContainers
         self.bundles = bundles
+        self.pinnedRoots = pinnedRoots
         self.crunRoot = crunRoot
         self.copyFileRoot = copyFileRoot
         self.storageRoot = storageRoot
@@ -42,4 +46,7 @@ public struct GuestPaths: Sendable, Equatable {
         guard let rootPath, !rootPath.isEmpty else { return "\(sharedContainers)/\(containerID)/rootfs" }
         return rootPath.hasPrefix("/") ? rootPath : "\(sharedContainers)/\(containerID)/\(rootPath)"
     }
+
+    /// The agent-owned path a container's rootfs is pinned at; the id was validated.
+    public func pinnedRootfs(containerID: String) -> String { "\(pinnedRoots)/\(containerID)" }
 }

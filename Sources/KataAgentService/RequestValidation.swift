@@ -29,7 +29,8 @@ enum RequestCheck {
         guard !value.utf8.contains(0), value.utf8.count <= Int(PATH_MAX),
             !parts.contains(where: { $0 == "." || $0 == ".." })
         else {
-            throw KataError(.invalidArgument, "\(field) \"\(value)\": must not have NUL, \".\" or \"..\" parts")
+            throw KataError(
+                .invalidArgument, "\(field) \"\(value)\": must not have NUL, \".\" or \"..\" parts")
         }
     }
 
@@ -60,7 +61,9 @@ extension Grpc_CreateSandboxRequest: ValidatedRequest {
     package func validate(_ paths: GuestPaths) throws {
         try Identifier.validate(sandboxID, field: "sandbox_id")
         try RequestCheck.text(hostname, field: "hostname", maxBytes: Self.maxHostnameBytes)
-        for (index, storage) in storages.enumerated() { try storage.validate(paths, field: "storages[\(index)]") }
+        for (index, storage) in storages.enumerated() {
+            try storage.validate(paths, field: "storages[\(index)]")
+        }
     }
 }
 
@@ -68,8 +71,12 @@ extension Grpc_CreateContainerRequest: ValidatedRequest {
     package func validate(_ paths: GuestPaths) throws {
         try Identifier.validate(containerID, field: "container_id")
         try RequestCheck.execID(execID)
-        guard hasOci else { throw KataError(.invalidArgument, "OCI: CreateContainer \(containerID) has no spec") }
-        for (index, storage) in storages.enumerated() { try storage.validate(paths, field: "storages[\(index)]") }
+        guard hasOci else {
+            throw KataError(.invalidArgument, "OCI: CreateContainer \(containerID) has no spec")
+        }
+        for (index, storage) in storages.enumerated() {
+            try storage.validate(paths, field: "storages[\(index)]")
+        }
         let rootPath = oci.root.path
         if rootPath.hasPrefix("/") {
             _ = try BeneathPath.components(of: rootPath, below: paths.storageRoot, field: "OCI.root.path")
@@ -78,33 +85,47 @@ extension Grpc_CreateContainerRequest: ValidatedRequest {
         }
         // crun takes a plain path as is; a systemd-style one ("slice:prefix:name") is replaced.
         let cgroupsPath = oci.linux.cgroupsPath
-        if !cgroupsPath.contains(":") { try RequestCheck.relativePath(cgroupsPath, field: "OCI.linux.cgroups_path") }
+        if !cgroupsPath.contains(":") {
+            try RequestCheck.relativePath(cgroupsPath, field: "OCI.linux.cgroups_path")
+        }
     }
 }
 
 extension Grpc_StartContainerRequest: ValidatedRequest {
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_RemoveContainerRequest: ValidatedRequest {
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_PauseContainerRequest: ValidatedRequest {
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_ResumeContainerRequest: ValidatedRequest {
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_StatsContainerRequest: ValidatedRequest {
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_UpdateContainerRequest: ValidatedRequest {
     /// The limits themselves are clamped into the kernel's ranges when written.
-    package func validate(_ paths: GuestPaths) throws { try Identifier.validate(containerID, field: "container_id") }
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+    }
 }
 
 extension Grpc_ExecProcessRequest: ValidatedRequest {
@@ -164,7 +185,9 @@ extension Grpc_CopyFileRequest: ValidatedRequest {
     package func validate(_ paths: GuestPaths) throws {
         _ = try BeneathPath.components(of: path, below: paths.copyFileRoot, field: "path")
         guard offset >= 0 else { throw KataError(.invalidArgument, "offset \(offset): must not be negative") }
-        guard fileSize >= 0 else { throw KataError(.invalidArgument, "file_size \(fileSize): must not be negative") }
+        guard fileSize >= 0 else {
+            throw KataError(.invalidArgument, "file_size \(fileSize): must not be negative")
+        }
         guard !offset.addingReportingOverflow(Int64(data.count)).overflow else {
             throw KataError(.invalidArgument, "offset \(offset) + \(data.count) bytes of data overflows")
         }
@@ -188,7 +211,9 @@ extension Grpc_ReseedRandomDevRequest: ValidatedRequest {
 
 /// Requests with nothing to check: no ids, paths or numbers the agent uses unchecked.
 extension Grpc_CheckRequest: ValidatedRequest { package func validate(_ paths: GuestPaths) throws {} }
-extension Grpc_DestroySandboxRequest: ValidatedRequest { package func validate(_ paths: GuestPaths) throws {} }
+extension Grpc_DestroySandboxRequest: ValidatedRequest {
+    package func validate(_ paths: GuestPaths) throws {}
+}
 extension Grpc_GuestDetailsRequest: ValidatedRequest { package func validate(_ paths: GuestPaths) throws {} }
 extension Grpc_OnlineCPUMemRequest: ValidatedRequest { package func validate(_ paths: GuestPaths) throws {} }
 extension Grpc_GetOOMEventRequest: ValidatedRequest { package func validate(_ paths: GuestPaths) throws {} }

@@ -51,8 +51,10 @@ struct StorageMount: Sendable, Equatable {
             )
         }
         let isBind = impliedType.isEmpty
-        guard fsType.isEmpty || fsType == impliedType || (isBind && (fsType == "bind" || fsType == "none")) else {
-            throw KataError(.invalidArgument, "storage fstype \"\(fsType)\" does not fit driver \"\(driver)\"")
+        guard fsType.isEmpty || fsType == impliedType || (isBind && (fsType == "bind" || fsType == "none"))
+        else {
+            throw KataError(
+                .invalidArgument, "storage fstype \"\(fsType)\" does not fit driver \"\(driver)\"")
         }
         self.root = root
         self.targetComponents = try BeneathPath.components(
@@ -63,7 +65,8 @@ struct StorageMount: Sendable, Equatable {
             sourceComponents = nil
             guard !source.isEmpty, source.utf8.count <= Self.maxSourceBytes, !source.utf8.contains(0) else {
                 throw KataError(
-                    .invalidArgument, "storage source (tag) must be 1...\(Self.maxSourceBytes) bytes without NUL")
+                    .invalidArgument,
+                    "storage source (tag) must be 1...\(Self.maxSourceBytes) bytes without NUL")
             }
         }
         self.source = source
@@ -91,12 +94,14 @@ struct StorageMount: Sendable, Equatable {
         if let sourceComponents {
             let parent = try BeneathPath.openDirectory(root: root, sourceComponents.dropLast(), creating: nil)
             sourceFile = try BeneathPath.open(
-                sourceComponents[sourceComponents.count - 1], in: parent, path: source, flags: BeneathPath.pathOnly)
+                sourceComponents[sourceComponents.count - 1], in: parent, path: source,
+                flags: BeneathPath.pathOnly)
         }
         let sourcePath = sourceFile?.withRaw(BeneathPath.procPath) ?? source
         let rc = directory.withRaw { fd -> Int32 in
             let rc = Glibc.mount(
-                sourcePath, BeneathPath.procPath(fd), type.isEmpty ? nil : type, flags, data.isEmpty ? nil : data)
+                sourcePath, BeneathPath.procPath(fd), type.isEmpty ? nil : type, flags,
+                data.isEmpty ? nil : data)
             return rc == 0 ? 0 : errno
         }
         guard rc == 0 else {

@@ -23,8 +23,11 @@ import Testing
         #expect(mount.flags == UInt(MS_NODEV) | UInt(MS_RDONLY))
         #expect(mount.data == "trans=virtio,version=9p2000.L,msize=524288")
         #expect(
-            try StorageMount(driver: "virtio-fs", source: "tag", fsType: "", options: [], mountPoint: "/m")
-                .type == "virtiofs")
+            try StorageMount(
+                driver: "virtio-fs", source: "tag", fsType: "", options: [],
+                mountPoint: "/run/kata-containers/m"
+            )
+            .type == "virtiofs")
     }
 
     @Test func unknownDriversAndBadMountPointsAreRefused() {

@@ -79,4 +79,22 @@ import Testing
             #expect(line.split(separator: " ").count == 2, "bad sample line: \(line)")
         }
     }
+
+    @Test func agentMetricsCountDescriptors() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fds = dir.appendingPathComponent("self/fd")
+        try FileManager.default.createDirectory(at: fds, withIntermediateDirectories: true)
+        for name in ["0", "1", "2", "7"] {
+            FileManager.default.createFile(atPath: fds.appendingPathComponent(name).path, contents: nil)
+        }
+        let metrics = GuestMetrics(procRoot: dir.path)
+        #expect(metrics.openDescriptorCount() == 4)
+        let text = metrics.renderAgent(execRecords: 3)
+        #expect(text.contains("kata_agent_open_fds 4\n"))
+        #expect(text.contains("kata_agent_exec_records 3\n"))
+        // This process's real table: the directory's own descriptor is not counted.
+        let real = try #require(GuestMetrics().openDescriptorCount())
+        #expect(real >= 3)
+    }
 }
