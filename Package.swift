@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CKataSys", path: "Sources/C/CKataSys"),
 
         // MARK: Leaves
-        .target(name: "KataCore"),
+        .target(name: "KataCore", dependencies: ["CKataSys"]),
         .target(name: "KataUUID", dependencies: ["KataCore"]),
         .target(name: "Retry", dependencies: ["KataCore"]),
         .target(

@@ -70,4 +70,16 @@ struct RunningContainerTests {
         #expect(try await ctrd.ctr(["task", "kill", "-s", "SIGKILL", id]).status == 0)
         #expect(await run.wait(timeout: 60) == 137)
     }
+
+    /// containerd gives no stdin (CRI's default, `ctr run --null-io`): the process reads EOF at
+    /// once, as under runc's /dev/null, instead of waiting forever on an open pipe.
+    @Test func processWithoutStdinReadsEndOfFile() async throws {
+        let id = "nostdin-\(UUID().uuidString.prefix(8).lowercased())"
+        let run = try await ctrd.ctr(
+            [
+                "run", "--rm", "--null-io", "--runtime", "io.containerd.kata.v2", PrivateContainerd.image, id,
+                "/bin/sh", "-c", "cat; exit 7",
+            ], timeout: 90)
+        #expect(run.status == 7, "stderr: \(run.stderr)")
+    }
 }

@@ -64,4 +64,9 @@ int ckata_spawn_actions_closefrom(void *actions, int lowest);
 /// descriptor or -errno (-ENOSYS before Linux 5.6).
 int ckata_open_beneath(int dirfd, const char *path, int flags, unsigned int mode);
 
+/// The id of the mount `name` (relative to `dirfd`; "" for `dirfd` itself) lies on, from
+/// statx(STATX_MNT_ID), without following a final symlink. Two bind mounts of one filesystem
+/// share a device number but never a mount id. Returns 0 or -errno (-ENOSYS: kernel too old).
+int ckata_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
+
 #endif
