@@ -24,6 +24,8 @@ public struct VMPlan: Sendable, Equatable {
     public var sharedDirectory: String
     public var shareTag: String
     public var entropySource: String
+    /// QEMU's `-sandbox` option list (upstream's `seccompsandbox`); empty: no seccomp filter.
+    public var seccompSandbox: String
 
     /// The guest name of the virtio-serial port the agent serves on.
     public static let agentPortName = "agent.channel.0"
@@ -58,6 +60,7 @@ public struct VMPlan: Sendable, Equatable {
         self.sharedDirectory = sharedDirectory
         self.shareTag = shareTag
         self.entropySource = q.entropySource
+        self.seccompSandbox = q.seccompSandbox
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot
