@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "KataCore", "KataConfig", "Hypervisor", "Agent", "OCI",
+                "KataCore", "KataConfig", "Hypervisor", "Agent", "OCI", "CKataSys",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -191,7 +191,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "ShimTests", dependencies: ["Shim"]),
+        .testTarget(
+            name: "ShimTests",
+            dependencies: [
+                "Shim", "Runtime", "Agent", "Hypervisor", "KataConfig", "KataCore", "OCI", "Protocols",
+            ]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI", "KataCore"]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),

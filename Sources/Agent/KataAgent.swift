@@ -9,6 +9,9 @@ import OCI
 public protocol KataAgent: Sendable {
     /// Health.Check: true when the agent serves.
     func check() async throws -> Bool
+    /// Health.Check that fails with `.timeout` unless answered within `timeout` (the
+    /// sandbox watchdog's probe).
+    func check(timeout: Duration) async throws -> Bool
     func version() async throws -> AgentVersion
 
     func createSandbox(_ sandbox: SandboxRequest) async throws

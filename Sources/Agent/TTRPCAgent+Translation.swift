@@ -18,7 +18,7 @@ extension TTRPCAgent {
 
     public func check() async throws -> Bool { try await check(timeout: requestTimeout) }
 
-    func check(timeout: Duration) async throws -> Bool {
+    public func check(timeout: Duration) async throws -> Bool {
         try await call(Grpc_HealthMethods.check, Grpc_CheckRequest(), deadline: .after(timeout)).status
             == .serving
     }

@@ -32,17 +32,31 @@ public enum ConfigurationLoader {
         return try load(resolved, logger: logger)
     }
 
-    /// Shim: the `io.katacontainers.config_path` annotation, the runtime options' ConfigPath,
-    /// `KATA_CONF_FILE`, then the default paths. The pod's `io.katacontainers.config.*`
-    /// annotations are then applied as far as the configuration allows.
+    /// Shim: its own configuration comes from the runtime options' ConfigPath, `KATA_CONF_FILE`,
+    /// then the default paths. A pod's `io.katacontainers.config_path` annotation may replace
+    /// it only with a file that the shim's own configuration allows in
+    /// `[runtime] valid_config_paths` (pod specs are untrusted: no other file on the host is
+    /// ever read). The pod's `io.katacontainers.config.*` annotations are then applied as far
+    /// as the chosen configuration allows.
     public static func loadForShim(
         annotations: [String: String], shimConfigPath: String?,
         environment: ConfigLookupEnvironment = .current(), logger: Logger = Logger(label: "kata.config")
     ) throws -> LoadedConfiguration {
-        let resolved = try ConfigPathResolver.resolve(
-            explicit: [(annotations[configPathAnnotation], .annotation), (shimConfigPath, .shimOption)],
-            environment: environment)
-        let loaded = try load(resolved, logger: logger)
+        var loaded = try load(
+            ConfigPathResolver.resolve(explicit: [(shimConfigPath, .shimOption)], environment: environment),
+            logger: logger)
+        if let requested = annotations[configPathAnnotation], !requested.isEmpty {
+            let allowed = loaded.configuration.runtime.validConfigPaths
+            if let problem = AnnotationPolicy.pathProblem(requested, globs: allowed) {
+                throw KataError(
+                    .invalidConfig,
+                    "annotation \(configPathAnnotation): \(problem) in runtime.valid_config_paths of \(loaded.path)"
+                )
+            }
+            loaded = try load(
+                ConfigPathResolver.resolve(explicit: [(requested, .annotation)], environment: environment),
+                logger: logger)
+        }
         return LoadedConfiguration(
             path: loaded.path, source: loaded.source, dropIns: loaded.dropIns,
             configuration: try loaded.configuration.applyingAnnotations(annotations),

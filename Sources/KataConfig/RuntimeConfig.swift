@@ -18,6 +18,9 @@ public struct RuntimeConfig: Sendable, Equatable {
     /// Seconds a CreateContainer request may take (includes a guest image pull).
     public var createContainerTimeout = 60
     public var danConf = "/run/kata-containers/dans"
+    /// Globs (fnmatch, `*` within one directory) of configuration files a pod may pick with
+    /// the `io.katacontainers.config_path` annotation; empty (the default): none.
+    public var validConfigPaths: [String] = []
 
     public init() {}
 }
@@ -49,6 +52,7 @@ extension RuntimeConfig {
                 "create_container_timeout", \.createContainerTimeout, in: 0...86400,
                 annotation: .named("create_container_timeout")),
             .string("dan_conf", \.danConf),
+            .strings("valid_config_paths", \.validConfigPaths),
             .unused("jaeger_endpoint", .string),
             .unused("jaeger_user", .string),
             .unused("jaeger_password", .string),

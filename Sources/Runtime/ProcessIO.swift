@@ -8,8 +8,11 @@ import Synchronization
 
 /// Copies one process's stdio between containerd's FIFOs and the agent: stdout and stderr
 /// from the agent to the FIFOs until the agent reports end of stream, stdin from its FIFO to
-/// the agent until EOF (then the agent closes the process's stdin). Blocking FIFO work runs on
-/// dedicated threads, never on the cooperative pool.
+/// the agent until EOF or CloseIO (then the agent closes the process's stdin). Blocking FIFO
+/// work runs on dedicated threads, never on the cooperative pool. Nothing here waits forever:
+/// a FIFO open is abandoned by `cancel()` (the process, container or sandbox is gone) or, for
+/// output, a grace period after the process exited; agent calls end when the agent connection
+/// closes.
 public final class ProcessIO: Sendable {
     public struct Paths: Sendable, Equatable {
         public var stdin: String
@@ -29,46 +32,66 @@ public final class ProcessIO: Sendable {
     let paths: Paths
     let agent: any KataAgent
     private let outputDone = Latch()
-    private let stdinFD = Mutex<Int32?>(nil)
+    private let outputOpeners: [FIFOOpener]
+    private let stdin: StdinCopy?
 
     public init(containerID: String, execID: String, paths: Paths, agent: any KataAgent) {
         self.containerID = containerID
         self.execID = execID
         self.paths = paths
         self.agent = agent
+        outputOpeners = [paths.stdout, paths.terminal ? "" : paths.stderr].map {
+            FIFOOpener(path: $0, flags: O_WRONLY)
+        }
+        stdin =
+            paths.stdin.isEmpty
+            ? nil : StdinCopy(path: paths.stdin, agent: agent, containerID: containerID, execID: execID)
     }
 
     /// Starts the copies. Output starts flowing as soon as the process writes.
     public func start() {
-        let outputs = [paths.stdout, paths.terminal ? "" : paths.stderr]
-        let group = CountdownLatch(count: outputs.filter { !$0.isEmpty }.count) { [outputDone] in
-            outputDone.open()
-        }
-        for (index, path) in outputs.enumerated() where !path.isEmpty {
-            let isStdout = index == 0
+        let active = outputOpeners.enumerated().filter { !$0.element.path.isEmpty }
+        let group = CountdownLatch(count: active.count) { [outputDone] in outputDone.open() }
+        for (index, opener) in active {
             Task { [self] in
-                await copyOutput(to: path, stdout: isStdout)
+                await copyOutput(opener, stdout: index == 0)
                 group.countDown()
             }
         }
-        if !paths.stdin.isEmpty { copyInput(from: paths.stdin) }
+        stdin?.start()
     }
 
     /// Returns once every byte of stdout and stderr reached containerd and the FIFOs are closed.
-    public func waitForOutput() async { await outputDone.wait() }
-
-    /// CloseIO: stop forwarding stdin and let the process see EOF.
-    public func closeStdin() async {
-        if let fd = stdinFD.withLock({ fd -> Int32? in
-            defer { fd = nil }; return fd
-        }) {
-            close(fd)
+    /// Called after the process exited: an output FIFO that nobody opened within `openGrace` is
+    /// abandoned (its output is drained from the agent and dropped).
+    public func waitForOutput(openGrace: Duration = .seconds(2)) async {
+        let openers = outputOpeners
+        let abandon = Task {
+            try? await Task.sleep(for: openGrace)
+            if !Task.isCancelled { openers.forEach { $0.cancel() } }
         }
-        try? await agent.closeStdin(containerID: containerID, execID: execID)
+        await outputDone.wait()
+        abandon.cancel()
     }
 
-    private func copyOutput(to path: String, stdout: Bool) async {
-        guard let fd = try? await openOnThread(path, flags: O_WRONLY) else {
+    /// CloseIO: forward what was written to stdin before, then let the process see EOF.
+    public func closeStdin() async {
+        guard let stdin else {
+            try? await agent.closeStdin(containerID: containerID, execID: execID)
+            return
+        }
+        await stdin.close()
+    }
+
+    /// The process, its container or the sandbox is gone: abandon FIFO opens still waiting and
+    /// stop reading stdin. (Agent calls in flight end when the agent connection closes.)
+    public func cancel() {
+        outputOpeners.forEach { $0.cancel() }
+        stdin?.cancel()
+    }
+
+    private func copyOutput(_ opener: FIFOOpener, stdout: Bool) async {
+        guard let fd = try? await opener.open() else {
             // Nobody will read: still drain the agent so the process never blocks on output.
             while (try? await read(stdout: stdout)) ?? nil != nil {}
             return
@@ -88,46 +111,6 @@ public final class ProcessIO: Sendable {
             ? try await agent.readStdout(containerID: containerID, execID: execID, maxBytes: 1 << 16)
             : try await agent.readStderr(containerID: containerID, execID: execID, maxBytes: 1 << 16)
     }
-
-    private func copyInput(from path: String) {
-        let agent = self.agent, containerID = self.containerID, execID = self.execID
-        Task { [self] in
-            guard let fd = try? await openOnThread(path, flags: O_RDONLY) else { return }
-            stdinFD.withLock { $0 = fd }
-            while true {
-                let chunk = await readOnThread(fd)
-                guard let chunk, !chunk.isEmpty else { break }
-                var offset = 0
-                while offset < chunk.count {
-                    guard
-                        let n = try? await agent.writeStdin(
-                            containerID: containerID, execID: execID, data: Array(chunk[offset...])), n > 0
-                    else { break }
-                    offset += n
-                }
-            }
-            if let fd = stdinFD.withLock({ fd -> Int32? in
-                defer { fd = nil }; return fd
-            }) {
-                close(fd)
-                try? await agent.closeStdin(containerID: containerID, execID: execID)
-            }
-        }
-    }
-}
-
-/// Blocking open of a FIFO on its own thread (it waits for the other end).
-func openOnThread(_ path: String, flags: Int32) async throws -> Int32 {
-    try await withCheckedThrowingContinuation { continuation in
-        startDetachedThread {
-            let fd = open(path, flags | O_CLOEXEC)
-            if fd >= 0 {
-                continuation.resume(returning: fd)
-            } else {
-                continuation.resume(throwing: KataError.system("open \(path)", errno: errno))
-            }
-        }
-    }
 }
 
 /// Writes all of `bytes`; false once the reader has gone (EPIPE) or writing fails.
@@ -142,21 +125,6 @@ func writeOnThread(_ fd: Int32, _ bytes: [UInt8]) async -> Bool {
                 offset += n
             }
             continuation.resume(returning: true)
-        }
-    }
-}
-
-/// One read of up to 64 KiB; nil on error, empty at EOF.
-func readOnThread(_ fd: Int32) async -> [UInt8]? {
-    await withCheckedContinuation { continuation in
-        startDetachedThread {
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                continuation.resume(returning: n < 0 ? nil : Array(buffer[0..<n]))
-                return
-            }
         }
     }
 }

@@ -28,10 +28,11 @@ public actor Sandbox {
     public nonisolated let agent: any KataAgent
     private var state: SandboxState
     private let logger: Logger
+    private nonisolated let watchdog: SandboxWatchdog
 
     private init(
         id: String, paths: SandboxPaths, configuration: KataConfiguration, hypervisor: any Hypervisor,
-        agent: any KataAgent, state: SandboxState, logger: Logger
+        agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, logger: Logger
     ) {
         self.id = id
         self.paths = paths
@@ -40,7 +41,12 @@ public actor Sandbox {
         self.agent = agent
         self.state = state
         self.logger = logger
+        watchdog = SandboxWatchdog(hypervisor: hypervisor, agent: agent, policy: health)
     }
+
+    /// Returns why the sandbox died (QEMU exited, or the agent stopped answering Health.Check),
+    /// or nil once `stop()` began an orderly stop.
+    public nonisolated func deathReason() async -> String? { await watchdog.deathReason() }
 
     public var containerIDs: [String] { state.containers }
     public var hypervisorPID: Int32 { hypervisor.pid }
@@ -49,14 +55,17 @@ public actor Sandbox {
     /// everything made so far is undone.
     public static func create(
         id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
-        launcher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }, logger: Logger
+        launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
+        logger: Logger
     ) async throws -> Sandbox {
+        try Identifier.validate(id, field: "sandbox id")
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
         try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
         var hypervisor: (any Hypervisor)?
+        var agent: (any KataAgent)?
         do {
             let plan = try VMPlan(
                 sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
@@ -66,24 +75,25 @@ public actor Sandbox {
             hypervisor = vm
             state.hypervisorPID = vm.pid
             try state.save()
-            let agent = try await dialer(vm.agentSocketPath, .seconds(configuration.agent.dialTimeout))
-            try await agent.createSandbox(
+            let connected = try await dialer(vm.agentSocketPath, .seconds(configuration.agent.dialTimeout))
+            agent = connected
+            try await connected.createSandbox(
                 SandboxRequest(
                     hostname: String(id.prefix(63)), sandboxID: id,
                     storages: [
                         .virtio9p(
                             tag: plan.shareTag, mountPoint: SandboxPaths.guestSharedMount,
-                            msize: UInt32(configuration.hypervisor.msize9p))
+                            msize: UInt32(clamping: configuration.hypervisor.msize9p))
                     ], kernelModules: configuration.agent.kernelModules))
             logger.info(
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
             return Sandbox(
-                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: agent,
-                state: state,
-                logger: logger)
+                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: connected,
+                state: state, health: health, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")
+            await agent?.close()
             await hypervisor?.stop(timeout: .seconds(2))
             Self.removeDirectories(paths)
             throw error
@@ -125,12 +135,25 @@ public actor Sandbox {
         try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
     }
 
+    /// QEMU, as the shim and `kata-runtime` start it.
+    public static let qemuLauncher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }
+
     /// Stops the VM (the agent first, then QEMU gracefully, then by force) and removes every
-    /// mount and directory the sandbox made.
+    /// mount and directory the sandbox made. A dead sandbox (see `deathReason`) is not asked
+    /// anything: its agent gets no DestroySandbox and QEMU is killed without waiting.
     public func stop() async {
-        try? await agent.destroySandbox()
+        let dead = watchdog.currentDeathReason != nil
+        watchdog.stop()
+        if !dead {
+            let agent = agent
+            do {
+                try await withDeadline(.seconds(2), "DestroySandbox") { try await agent.destroySandbox() }
+            } catch {
+                logger.warning("DestroySandbox: \(error)")
+            }
+        }
         await agent.close()
-        await hypervisor.stop(timeout: .seconds(5))
+        await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
         for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
         Self.removeDirectories(paths)
         logger.info("sandbox stopped")
@@ -138,11 +161,17 @@ public actor Sandbox {
 
     /// After a shim crash: kill the VM the persisted state names and remove what it recorded.
     public static func cleanUp(paths: SandboxPaths, logger: Logger) {
+        // The id is joined into the paths removed below: never act on one that could escape.
+        if let problem = Identifier.problem(paths.sandboxID) {
+            logger.error("clean-up refused: sandbox id \(paths.sandboxID.debugDescription): \(problem)")
+            return
+        }
         guard let state = try? SandboxState.load(paths) else {
             removeDirectories(paths)
             return
         }
-        if let pid = state.hypervisorPID, isQEMU(pid: pid, sandboxID: paths.sandboxID) {
+        // A pid from the file is never 0 or negative here: kill(2) would read those as groups.
+        if let pid = state.hypervisorPID, pid > 1, isQEMU(pid: pid, sandboxID: paths.sandboxID) {
             kill(pid, SIGKILL)
             logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
         }

@@ -17,10 +17,14 @@ public final class EventPublisher: Sendable {
         self.drained = Task {
             var client: TTRPCClient?
             for await envelope in stream {
+                if Task.isCancelled {
+                    logger.error("dropped event \(envelope.topic): the shim is exiting")
+                    continue
+                }
                 var request = Containerd_Services_Events_Ttrpc_V1_ForwardRequest()
                 request.envelope = envelope
                 var delivered = false
-                for attempt in 1...5 where !address.isEmpty {
+                for attempt in 1...5 where !address.isEmpty && !Task.isCancelled {
                     do {
                         if client == nil {
                             client = try await TTRPCClient.connect(to: .unixSocket(path: address))
@@ -56,9 +60,16 @@ public final class EventPublisher: Sendable {
         }
     }
 
-    /// Delivers what is queued, then stops.
-    public func finish() async {
+    /// Delivers what is queued, then stops; gives up on what is still undelivered after
+    /// `limit` (a shim that is told to exit must not linger retrying a containerd that is gone).
+    public func finish(within limit: Duration) async {
         queue.finish()
+        let drained = drained
+        let expiry = Task {
+            try? await Task.sleep(for: limit)
+            if !Task.isCancelled { drained.cancel() }
+        }
         await drained.value
+        expiry.cancel()
     }
 }

@@ -19,9 +19,9 @@ struct ProcessFigures: Sendable, Equatable {
             let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
             guard parts.count >= 2, let value = UInt64(parts[1]) else { continue }
             switch parts[0] {
-            case "VmRSS": figures.residentBytes = value * 1024
-            case "VmHWM": figures.peakResidentBytes = value * 1024
-            case "VmSize": figures.virtualBytes = value * 1024
+            case "VmRSS": figures.residentBytes = kibibytes(value)
+            case "VmHWM": figures.peakResidentBytes = kibibytes(value)
+            case "VmSize": figures.virtualBytes = kibibytes(value)
             case "Threads": figures.threads = value
             default: break
             }
@@ -38,6 +38,12 @@ struct ProcessFigures: Sendable, Equatable {
             }
         }
         return figures
+    }
+
+    /// A /proc kB figure in bytes, saturating rather than trapping on a value from the file.
+    static func kibibytes(_ value: UInt64) -> UInt64 {
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: 1024)
+        return overflow ? .max : bytes
     }
 
     /// Prometheus samples, each metric prefixed with `prefix` (e.g. "kata_shim").

@@ -1,3 +1,4 @@
+import Foundation
 import KataCore
 
 /// The command line containerd gives a v2 shim, parsed as Go's `flag` package does (single or
@@ -71,6 +72,28 @@ public struct ShimArguments: Sendable, Equatable {
         }
         guard !parsed.namespace.isEmpty else { throw fail("-namespace is required") }
         guard !parsed.id.isEmpty else { throw fail("-id is required") }
+        // The id names the state directory `delete` removes and the VM; the namespace goes
+        // into the socket name. containerd applies the same rule to both.
+        do {
+            try Identifier.validate(parsed.id, field: "-id")
+            try Identifier.validate(parsed.namespace, field: "-namespace")
+        } catch let error as KataError {
+            throw fail(error.message)
+        }
+        if !parsed.bundle.isEmpty {
+            if let problem = BundlePath.problem(parsed.bundle) { throw fail("-bundle \(problem)") }
+        }
         return parsed
+    }
+}
+
+extension ShimArguments {
+    /// `-bundle`, or the working directory containerd starts `start` in (checked like `-bundle`).
+    func bundleDirectory() throws -> String {
+        let bundle = bundle.isEmpty ? FileManager.default.currentDirectoryPath : bundle
+        if let problem = BundlePath.problem(bundle) {
+            throw KataError(.invalidArgument, "bundle directory \(problem)")
+        }
+        return bundle
     }
 }

@@ -13,10 +13,10 @@ import TTRPC
 /// of an existing pod gets the pod shim's address instead: one VM per pod.
 enum ShimStart {
     static func run(_ args: ShimArguments) async throws -> String {
-        let bundle = args.bundle.isEmpty ? FileManager.default.currentDirectoryPath : args.bundle
+        let bundle = try args.bundleDirectory()
         let spec = try Spec.load(bundle: bundle)
         let pod = PodAnnotations(spec.annotations ?? [:])
-        if pod.joinsExistingSandbox, let sandboxID = pod.sandboxID, sandboxID != args.id {
+        if pod.joinsExistingSandbox, let sandboxID = try pod.sandboxID(), sandboxID != args.id {
             let path = ShimSocketAddress.path(
                 containerdAddress: args.address, namespace: args.namespace, id: sandboxID)
             guard await isServing(path) else {

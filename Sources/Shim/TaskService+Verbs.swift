@@ -20,13 +20,18 @@ extension TaskService {
             container.execs[request.execID] = nil
             return response
         }
-        let sandbox = try requireSandbox()
-        do {
-            try await sandbox.removeContainer(id: container.id)
-        } catch {
-            logger.warning("removing container \(container.id) in the guest: \(error)")
+        // After the sandbox died there is no guest to ask; its teardown removed the mounts.
+        if let sandbox {
+            do {
+                try await sandbox.removeContainer(id: container.id)
+            } catch {
+                logger.warning("removing container \(container.id) in the guest: \(error)")
+            }
         }
+        ([process] + container.execs.values).forEach { $0.relay?.cancel() }
         containers[container.id] = nil
+        // The last container's Delete stops the VM: `ctr run --rm` returns only after it, and
+        // the Shutdown that follows has nothing left to wait for.
         if containers.isEmpty { await stopSandbox() }
         var event = Containerd_Events_TaskDelete()
         event.containerID = container.id
@@ -40,8 +45,9 @@ extension TaskService {
 
     func exec(_ request: Containerd_Task_V2_ExecProcessRequest) throws {
         let (container, _) = try lookup(request.id, "")
-        guard !request.execID.isEmpty, container.execs[request.execID] == nil else {
-            throw KataError(.failedPrecondition, "exec id \"\(request.execID)\" is empty or already in use")
+        try Identifier.validate(request.execID, field: "exec_id")
+        guard container.execs[request.execID] == nil else {
+            throw KataError(.failedPrecondition, "exec id \"\(request.execID)\" is already in use")
         }
         let process: OCI.Process
         do {
@@ -77,16 +83,17 @@ extension TaskService {
     }
 
     func kill(_ request: Containerd_Task_V2_KillRequest) async throws {
+        // Checked before anything else: the number arrives as any 32-bit value.
+        let signal = try SignalNumber.validate(request.signal, field: "signal")
         let (container, process) = try lookup(request.id, request.execID)
         guard process.status != .stopped else { return }
-        let agent = try requireSandbox().agent
         if process.status == .created && request.execID.isEmpty {
             // Never started: there is nothing to signal; report it as killed.
-            exited(process, code: 128 + Int32(request.signal))
+            exited(process, code: 128 + signal)
             return
         }
-        try await agent.signalProcess(
-            containerID: container.id, execID: request.execID, signal: Int32(request.signal))
+        try await requireSandbox().agent.signalProcess(
+            containerID: container.id, execID: request.execID, signal: signal)
     }
 
     func wait(_ request: Containerd_Task_V2_WaitRequest) async throws -> Containerd_Task_V2_WaitResponse {
@@ -160,11 +167,15 @@ extension TaskService {
 
     /// Shutdown ends the shim once no container is left; `force` (SIGTERM) ends it regardless,
     /// stopping the VM.
+    /// A Shutdown that arrives during a Create waits for it first (so a VM being booted is
+    /// either in use or stopped here, never left behind); Creates after it are refused.
     func shutdown(_ request: Containerd_Task_V2_ShutdownRequest, force: Bool = false) async {
+        await waitForCreates()
         guard containers.isEmpty || force || request.now else { return }
-        containers = [:]
+        shuttingDown = true
         await stopSandbox()
-        await events.finish()
+        containers = [:]
+        await events.finish(within: .seconds(1))
         onShutdown()
     }
 }

@@ -16,12 +16,22 @@ public actor TaskService {
     let shimID: String
     let events: EventPublisher
     let dialer: AgentDialer
+    let launcher: HypervisorLauncher
+    let health: HealthCheckPolicy
     let loadConfiguration:
         @Sendable (_ annotations: [String: String], _ shimConfigPath: String?) throws -> KataConfiguration
     let logger: Logger
     let stateRoot: String
     let sharedRoot: String
     var sandbox: Sandbox?
+    /// The first Create's sandbox while it boots: a concurrent Create waits for this one
+    /// instead of starting a second VM.
+    var sandboxCreation: Task<Sandbox, any Error>?
+    /// Ids of Creates in flight; Shutdown waits until none is left (`createsSettled`).
+    var creatingIDs: Set<String> = []
+    var createsSettled: [CheckedContinuation<Void, Never>] = []
+    /// Set by Shutdown: no Create is accepted after it.
+    var shuttingDown = false
     var monitor: ShimMonitor?
     var containers: [String: ContainerRecord] = [:]
     /// Called once Shutdown finds nothing left to serve.
@@ -29,6 +39,7 @@ public actor TaskService {
 
     public init(
         namespace: String, shimID: String, events: EventPublisher, dialer: @escaping AgentDialer,
+        launcher: @escaping HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
         loadConfiguration: @escaping @Sendable ([String: String], String?) throws -> KataConfiguration,
         stateRoot: String = SandboxPaths.defaultStateRoot,
         sharedRoot: String = SandboxPaths.defaultSharedRoot,
@@ -38,6 +49,8 @@ public actor TaskService {
         self.shimID = shimID
         self.events = events
         self.dialer = dialer
+        self.launcher = launcher
+        self.health = health
         self.loadConfiguration = loadConfiguration
         self.stateRoot = stateRoot
         self.sharedRoot = sharedRoot
@@ -53,9 +66,18 @@ public actor TaskService {
     func create(_ request: Containerd_Task_V2_CreateTaskRequest) async throws
         -> Containerd_Task_V2_CreateTaskResponse
     {
-        guard containers[request.id] == nil else {
+        try Identifier.validate(request.id, field: "id")
+        if let problem = BundlePath.problem(request.bundle) {
+            throw KataError(.invalidArgument, "bundle \(problem)")
+        }
+        guard !shuttingDown else {
+            throw KataError(.failedPrecondition, "create \(request.id): the shim is shutting down")
+        }
+        guard containers[request.id] == nil, !creatingIDs.contains(request.id) else {
             throw KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
         }
+        creatingIDs.insert(request.id)
+        defer { createFinished(request.id) }
         let spec = try Spec.load(bundle: request.bundle)
         let sandbox = try await sandboxFor(request: request, spec: spec)
         let rootfs = request.rootfs.map { RootfsMount(type: $0.type, source: $0.source, options: $0.options) }
@@ -116,12 +138,46 @@ public actor TaskService {
         return response
     }
 
-    /// Stops the management socket and the sandbox's VM.
+    /// Stops the management socket and the sandbox's VM; no stdio relay outlives it.
     func stopSandbox() async {
+        for container in containers.values {
+            ([container.initProcess] + container.execs.values).forEach { $0.relay?.cancel() }
+        }
         await monitor?.stop()
         monitor = nil
-        await sandbox?.stop()
+        let stopping = sandbox
         sandbox = nil
+        await stopping?.stop()
+    }
+
+    func createFinished(_ id: String) {
+        creatingIDs.remove(id)
+        guard creatingIDs.isEmpty else { return }
+        let waiters = createsSettled
+        createsSettled = []
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once no Create is in flight.
+    func waitForCreates() async {
+        while !creatingIDs.isEmpty {
+            await withCheckedContinuation { createsSettled.append($0) }
+        }
+    }
+
+    /// The watchdog's verdict: QEMU exited or the agent stopped answering. Every process is
+    /// reported exited with 255 (as upstream), so Wait returns, and the sandbox is torn down;
+    /// Delete then only forgets the containers.
+    func sandboxDied(_ dead: Sandbox, reason: String) async {
+        guard sandbox === dead else { return }
+        logger.error("sandbox \(dead.id) died: \(reason); every process is reported exited (255)")
+        for container in containers.values {
+            for process in [container.initProcess] + container.execs.values {
+                process.relay?.cancel()
+                exited(process, code: 255)
+            }
+        }
+        await stopSandbox()
     }
 
     /// Prometheus text for the management socket: this shim, QEMU, and the guest.
@@ -134,7 +190,11 @@ public actor TaskService {
 
     // MARK: Helpers shared by the verbs
 
+    /// The container and process a request names; both ids are checked against containerd's
+    /// identifier rule first (an empty exec id means the init process).
     func lookup(_ id: String, _ execID: String) throws -> (ContainerRecord, ProcessRecord) {
+        try Identifier.validate(id, field: "id")
+        if !execID.isEmpty { try Identifier.validate(execID, field: "exec_id") }
         guard let container = containers[id] else { throw KataError(.notFound, "container \(id) not found") }
         guard let process = container.process(execID) else {
             throw KataError(.notFound, "container \(id) has no process \(execID)")
@@ -175,7 +235,10 @@ public actor TaskService {
         }
     }
 
+    /// Reports the exit once; a later report (the watchdog and WaitProcess both see a dead
+    /// sandbox) is ignored.
     func exited(_ process: ProcessRecord, code: Int32) {
+        guard process.exitedAt == nil else { return }
         process.status = .stopped
         process.exitStatus = UInt32(bitPattern: code)
         process.exitedAt = Date()
@@ -189,21 +252,30 @@ public actor TaskService {
         process.exited.open()
     }
 
-    /// The sandbox for a new container: this shim's, or a new one when this is the first.
+    /// The sandbox for a new container: this shim's, the one the first Create is booting, or
+    /// a new one when this is the first.
     func sandboxFor(request: Containerd_Task_V2_CreateTaskRequest, spec: Spec) async throws -> Sandbox {
         if let sandbox { return sandbox }
+        if let sandboxCreation { return try await sandboxCreation.value }
         var configPath: String?
         if request.hasOptions, let options = try? request.options.unpack(Runtimeoptions_V1_Options.self),
             !options.configPath.isEmpty
         {
             configPath = options.configPath
         }
-        let configuration = try loadConfiguration(spec.annotations ?? [:], configPath)
-        let sandboxID = PodAnnotations(spec.annotations ?? [:]).sandboxID ?? request.id
-        let created = try await Sandbox.create(
-            id: sandboxID, configuration: configuration,
-            paths: SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot),
-            dialer: dialer, logger: logger)
+        let annotations = spec.annotations ?? [:]
+        let sandboxID = try PodAnnotations(annotations).sandboxID() ?? request.id
+        let configuration = try loadConfiguration(annotations, configPath)
+        let paths = SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot)
+        let (dialer, launcher, health, logger) = (dialer, launcher, health, logger)
+        let creation = Task {
+            try await Sandbox.create(
+                id: sandboxID, configuration: configuration, paths: paths, dialer: dialer, launcher: launcher,
+                health: health, logger: logger)
+        }
+        sandboxCreation = creation
+        defer { sandboxCreation = nil }
+        let created = try await creation.value
         sandbox = created
         sandboxPID = await created.hypervisorPID
         do {
@@ -212,6 +284,10 @@ public actor TaskService {
                 metrics: { await Self.metricsText(sandbox: created) })
         } catch {
             logger.warning("management socket not available: \(error)")
+        }
+        Task { [weak self] in
+            guard let reason = await created.deathReason() else { return }
+            await self?.sandboxDied(created, reason: reason)
         }
         return created
     }

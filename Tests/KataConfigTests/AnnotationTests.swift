@@ -117,17 +117,13 @@ import Testing
             let path = try write(text, to: "configuration.toml", in: dir)
             let environment = ConfigLookupEnvironment(variables: [:], defaultPaths: [])
             let loaded = try ConfigurationLoader.loadForShim(
-                annotations: [
-                    "io.katacontainers.config_path": path, prefix + "hypervisor.default_vcpus": "3",
-                ],
-                shimConfigPath: nil, environment: environment)
+                annotations: [prefix + "hypervisor.default_vcpus": "3"], shimConfigPath: path,
+                environment: environment)
             #expect(loaded.configuration.hypervisor.defaultVCPUs == 3)
             _ = expectKataError(.invalidConfig) {
                 _ = try ConfigurationLoader.loadForShim(
-                    annotations: [
-                        "io.katacontainers.config_path": path, prefix + "hypervisor.default_memory": "1",
-                    ],
-                    shimConfigPath: nil, environment: environment)
+                    annotations: [prefix + "hypervisor.default_memory": "1"], shimConfigPath: path,
+                    environment: environment)
             }
         }
     }

@@ -44,7 +44,10 @@ import Testing
             let all = ["annotation.toml", "option.toml", "env.toml", "etc.toml", "share.toml"]
             let environment = try setUp(dir, existing: all, kataConfFile: "env.toml")
             let annotations = ["io.katacontainers.config_path": "\(dir)/annotation.toml"]
-            let option = "\(dir)/option.toml"
+            // The shim's own file must allow the annotated one (ConfigPathAnnotationTests).
+            let option = try write(
+                minimalConfig + "[runtime]\nvalid_config_paths = [\"\(dir)/annotation.toml\"]\n",
+                to: "option.toml", in: dir)
             var loaded = try ConfigurationLoader.loadForShim(
                 annotations: annotations, shimConfigPath: option, environment: environment)
             #expect(loaded.path == "\(dir)/annotation.toml" && loaded.source == .annotation)

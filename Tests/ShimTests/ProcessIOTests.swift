@@ -1,0 +1,73 @@
+import Foundation
+import KataCore
+import Runtime
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The stdio relay with real FIFOs and a fake agent.
+@Suite struct ProcessIOTests {
+    func fifoDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// CloseIO right after a write, with the writer still open: every byte written before it
+    /// reaches the agent, and only then is stdin closed.
+    @Test func closeStdinDeliversWhatWasWrittenBeforeIt() async throws {
+        let dir = try fifoDirectory()
+        defer { _ = removeTree(dir) }
+        let agent = FakeAgent()
+        for round in 0..<20 {
+            let path = "\(dir)/stdin\(round)"
+            #expect(mkfifo(path, 0o600) == 0)
+            let io = ProcessIO(
+                containerID: "c\(round)", execID: "",
+                paths: .init(stdin: path, stdout: "", stderr: "", terminal: false),
+                agent: agent)
+            io.start()
+            let writer = open(path, O_WRONLY)
+            #expect(writer >= 0)
+            let payload =
+                Array("round \(round): ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 100_000)
+                + Array("tail".utf8)
+            var offset = 0
+            while offset < payload.count {
+                let n = payload[offset...].withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                offset += n
+                if offset < payload.count && n > 0 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+            // The FIFO holds at most 64 KiB: the rest was written as the relay read it.
+            try await within(.seconds(5)) { await io.closeStdin() }
+            close(writer)
+            #expect(agent.stdinAtClose("c\(round)") == payload, "round \(round)")
+        }
+    }
+
+    /// An output FIFO nobody opens does not hold up the exit past the grace period; a stdin FIFO
+    /// nobody opens is abandoned by `cancel()`.
+    @Test func unopenedFIFOsAreAbandoned() async throws {
+        let dir = try fifoDirectory()
+        defer { _ = removeTree(dir) }
+        let agent = FakeAgent()
+        for name in ["in", "out", "err"] { #expect(mkfifo("\(dir)/\(name)", 0o600) == 0) }
+        let io = ProcessIO(
+            containerID: "c1", execID: "",
+            paths: .init(stdin: "\(dir)/in", stdout: "\(dir)/out", stderr: "\(dir)/err", terminal: false),
+            agent: agent)
+        io.start()
+        agent.exit("c1", code: 0)
+        try await within(.seconds(5)) { await io.waitForOutput(openGrace: .milliseconds(100)) }
+        io.cancel()
+        // Nothing holds the FIFOs any more: a non-blocking writer finds no reader.
+        try await Task.sleep(for: .milliseconds(100))
+        let probe = open("\(dir)/in", O_WRONLY | O_NONBLOCK)
+        #expect(probe < 0 && errno == ENXIO)
+        if probe >= 0 { close(probe) }
+    }
+}
