@@ -21,7 +21,9 @@ extension QEMUCommandLine {
                 VirtioSerial(id: "serial0"),
                 VirtSerialPort(
                     name: VMPlan.agentPortName, chardevID: "agent", socketPath: agentSocketPath(plan)),
-                Virtio9P(id: "share0", path: plan.sharedDirectory, mountTag: plan.shareTag),
+                Virtio9P(
+                    id: "share0", path: plan.sharedDirectory, mountTag: plan.shareTag,
+                    readOnly: plan.shareReadOnly),
                 VirtioRNG(id: "rng0", source: plan.entropySource),
             ],
             consoleLog: SerialConsoleLog(path: consoleLogPath(plan)),

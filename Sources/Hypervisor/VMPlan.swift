@@ -23,6 +23,9 @@ public struct VMPlan: Sendable, Equatable {
     /// The host directory shared into the guest (virtio-9p) and the tag the guest mounts it by.
     public var sharedDirectory: String
     public var shareTag: String
+    /// QEMU serves the share read-only: set when the guest only reads it (every container's
+    /// root filesystem is read-only), so a guest cannot write to the host even through 9p.
+    public var shareReadOnly: Bool
     public var entropySource: String
     /// QEMU's `-sandbox` option list (upstream's `seccompsandbox`); empty: no seccomp filter.
     public var seccompSandbox: String
@@ -32,7 +35,7 @@ public struct VMPlan: Sendable, Equatable {
 
     public init(
         sandboxID: String, runDirectory: String, sharedDirectory: String, configuration q: QEMUConfig,
-        shareTag: String = "kataShared"
+        shareTag: String = "kataShared", shareReadOnly: Bool = false
     ) throws {
         guard !q.kernel.isEmpty else {
             throw KataError(.invalidConfig, "hypervisor.qemu.kernel: no guest kernel configured")
@@ -59,6 +62,7 @@ public struct VMPlan: Sendable, Equatable {
         self.tdx = q.tdx
         self.sharedDirectory = sharedDirectory
         self.shareTag = shareTag
+        self.shareReadOnly = shareReadOnly
         self.entropySource = q.entropySource
         self.seccompSandbox = q.seccompSandbox
     }

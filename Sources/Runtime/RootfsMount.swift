@@ -37,31 +37,47 @@ public struct RootfsMount: Sendable, Equatable, Codable {
         return (flags, data.joined(separator: ","))
     }
 
-    /// Mounts this filesystem at `target` (created if missing).
-    public func mount(at target: String) throws {
-        try makeDirectories(target, mode: 0o755)
+    /// Mounts this filesystem at `target` (created if missing), never through a symlink.
+    public func mount(at target: ShareTarget) throws {
         let (flags, data) = flagsAndData
         let isBind = flags & UInt(MS_BIND) != 0
-        let rc = Glibc.mount(
-            source, target, isBind ? nil : type, isBind ? flags & ~UInt(MS_RDONLY) : flags,
-            data.isEmpty ? nil : data)
-        guard rc == 0 else {
-            throw KataError.system("mount \(type) \(source) on \(target) (options \(options))", errno: errno)
+        try target.withDirectory(create: true) { path in
+            let rc = Glibc.mount(
+                source, path, isBind ? nil : type, isBind ? flags & ~UInt(MS_RDONLY) : flags,
+                data.isEmpty ? nil : data)
+            guard rc == 0 else {
+                throw KataError.system(
+                    "mount \(type) \(source) on \(target) (options \(options))", errno: errno)
+            }
         }
-        // A bind mount ignores MS_RDONLY until remounted.
+        // A bind mount ignores MS_RDONLY until remounted; reopening reaches the new mount.
         if isBind && flags & UInt(MS_RDONLY) != 0 {
-            if Glibc.mount(nil, target, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) != 0 {
-                let err = errno
-                umount2(target, Int32(MNT_DETACH))
-                throw KataError.system("remount \(target) read-only", errno: err)
+            do {
+                try target.withDirectory(create: false) { path in
+                    if Glibc.mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) != 0 {
+                        throw KataError.system("remount \(target) read-only", errno: errno)
+                    }
+                }
+            } catch {
+                try? Self.unmount(target)
+                throw error
             }
         }
     }
 
-    /// Detaches whatever is mounted at `target`; a path with nothing mounted is fine.
-    public static func unmount(_ target: String) throws {
-        if umount2(target, Int32(MNT_DETACH)) != 0 && errno != EINVAL && errno != ENOENT {
-            throw KataError.system("unmount \(target)", errno: errno)
+    /// Detaches whatever is mounted at `target`; a path with nothing mounted is fine. The last
+    /// step is never followed (UMOUNT_NOFOLLOW), the others were opened without following.
+    public static func unmount(_ target: ShareTarget) throws {
+        do {
+            try target.withLastStep { path in
+                if umount2(path, Int32(MNT_DETACH) | Int32(UMOUNT_NOFOLLOW)) != 0 && errno != EINVAL
+                    && errno != ENOENT
+                {
+                    throw KataError.system("unmount \(target)", errno: errno)
+                }
+            }
+        } catch let error as KataError where error.code == .notFound {
+            return  // no such directory: nothing is mounted there
         }
     }
 }

@@ -51,12 +51,12 @@ public actor Sandbox {
     public var containerIDs: [String] { state.containers }
     public var hypervisorPID: Int32 { hypervisor.pid }
 
-    /// Boots the VM, connects the agent and has it mount the shared directory. On failure
-    /// everything made so far is undone.
+    /// Boots the VM, connects the agent and has it mount the shared directory (read-only for
+    /// QEMU with `shareReadOnly`). On failure everything made so far is undone.
     public static func create(
         id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
         launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
-        logger: Logger
+        shareReadOnly: Bool = false, logger: Logger
     ) async throws -> Sandbox {
         try Identifier.validate(id, field: "sandbox id")
         var logger = logger
@@ -69,7 +69,7 @@ public actor Sandbox {
         do {
             let plan = try VMPlan(
                 sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
-                configuration: configuration.hypervisor)
+                configuration: configuration.hypervisor, shareReadOnly: shareReadOnly)
             let started = ContinuousClock.now
             let vm = try await launcher(plan, logger)
             hypervisor = vm
@@ -104,7 +104,9 @@ public actor Sandbox {
     public func createContainer(id containerID: String, spec: Spec, rootfs: [RootfsMount], bundle: String)
         async throws
     {
+        try Identifier.validate(containerID, field: "container id")
         let target = paths.hostRootfs(container: containerID)
+        let shareTarget = try paths.rootfsTarget(container: containerID)
         state.mounts.append(target)
         state.containers.append(containerID)
         try state.save()
@@ -113,12 +115,12 @@ public actor Sandbox {
             let mounts =
                 rootfs.isEmpty
                 ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
-            try mountAll(mounts, at: target)
+            try mountAll(mounts, at: shareTarget)
             let guestSpec = spec.forGuest(
                 containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID))
             try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec))
         } catch {
-            try? RootfsMount.unmount(target)
+            try? RootfsMount.unmount(shareTarget)
             forget(containerID, mount: target)
             throw error
         }
@@ -127,10 +129,9 @@ public actor Sandbox {
     /// Removes the container in the guest and its shared root filesystem on the host.
     public func removeContainer(id containerID: String) async throws {
         defer {
-            let target = paths.hostRootfs(container: containerID)
-            try? RootfsMount.unmount(target)
+            Self.unmount(paths.hostRootfs(container: containerID), paths: paths, logger: logger)
             removeTree("\(paths.sharedDirectory)/\(containerID)")
-            forget(containerID, mount: target)
+            forget(containerID, mount: paths.hostRootfs(container: containerID))
         }
         try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
     }
@@ -154,7 +155,7 @@ public actor Sandbox {
         }
         await agent.close()
         await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
-        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        for mount in state.mounts.reversed() { Self.unmount(mount, paths: paths, logger: logger) }
         Self.removeDirectories(paths)
         logger.info("sandbox stopped")
     }
@@ -175,11 +176,20 @@ public actor Sandbox {
             kill(pid, SIGKILL)
             logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
         }
-        for mount in state.mounts.reversed() { try? RootfsMount.unmount(mount) }
+        for mount in state.mounts.reversed() { unmount(mount, paths: paths, logger: logger) }
         removeDirectories(paths)
     }
 
-    private func mountAll(_ mounts: [RootfsMount], at target: String) throws {
+    /// Unmounts a recorded mount point, reached below the share without following symlinks.
+    static func unmount(_ mount: String, paths: SandboxPaths, logger: Logger) {
+        do {
+            try RootfsMount.unmount(ShareTarget(root: paths.sharedDirectory, path: mount))
+        } catch {
+            logger.error("unmount \(mount): \(error)")
+        }
+    }
+
+    private func mountAll(_ mounts: [RootfsMount], at target: ShareTarget) throws {
         // Several mounts stack on the same target (containerd's layered form).
         for mount in mounts { try mount.mount(at: target) }
     }

@@ -29,5 +29,10 @@ public struct SandboxPaths: Sendable, Equatable, Codable {
     public var sharedDirectory: String { "\(sharedBase)/shared" }
 
     public func hostRootfs(container: String) -> String { "\(sharedDirectory)/\(container)/rootfs" }
+    /// The same directory, reached without following symlinks (the guest can write the share).
+    /// `container` is a checked identifier: a single path component.
+    public func rootfsTarget(container: String) throws -> ShareTarget {
+        try ShareTarget(root: sharedDirectory, components: [container, "rootfs"])
+    }
     public func guestRootfs(container: String) -> String { "\(Self.guestSharedMount)/\(container)/rootfs" }
 }

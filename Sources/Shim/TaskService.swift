@@ -252,6 +252,13 @@ public actor TaskService {
         process.exited.open()
     }
 
+    /// The share holds only container root filesystems; the guest only reads it when the one
+    /// container it will ever hold has a read-only root. A CRI pod's sandbox is joined by later
+    /// containers (whose roots may be writable), so its share stays writable.
+    static func guestOnlyReadsTheShare(_ spec: Spec) -> Bool {
+        spec.root?.readonly == true && spec.annotations?[PodAnnotations.containerType] == nil
+    }
+
     /// The sandbox for a new container: this shim's, the one the first Create is booting, or
     /// a new one when this is the first.
     func sandboxFor(request: Containerd_Task_V2_CreateTaskRequest, spec: Spec) async throws -> Sandbox {
@@ -268,10 +275,11 @@ public actor TaskService {
         let configuration = try loadConfiguration(annotations, configPath)
         let paths = SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot)
         let (dialer, launcher, health, logger) = (dialer, launcher, health, logger)
+        let shareReadOnly = Self.guestOnlyReadsTheShare(spec)
         let creation = Task {
             try await Sandbox.create(
                 id: sandboxID, configuration: configuration, paths: paths, dialer: dialer, launcher: launcher,
-                health: health, logger: logger)
+                health: health, shareReadOnly: shareReadOnly, logger: logger)
         }
         sandboxCreation = creation
         defer { sandboxCreation = nil }

@@ -39,6 +39,18 @@ import Testing
                 "-chardev file,id=console,path=/run/vc/sbs/sb1/vm/console.log -serial chardev:console"))
     }
 
+    /// A share the guest only reads is served read-only by QEMU; by default it is writable.
+    @Test func readOnlyShareIsReadOnlyForQEMU() throws {
+        var readOnly = try plan()
+        readOnly.shareReadOnly = true
+        let joined = try QEMUCommandLine.sandbox(readOnly, accelerator: .tcg).arguments.joined(separator: " ")
+        #expect(
+            joined.contains("-fsdev local,id=fsdev-share0,path=/s/sb1/shared,security_model=none,readonly=on")
+        )
+        let writable = try QEMUCommandLine.sandbox(plan(), accelerator: .tcg).arguments.joined(separator: " ")
+        #expect(!writable.contains("readonly"))
+    }
+
     /// This host has no AMD memory encryption: an SNP sandbox must fail before QEMU starts,
     /// saying why (the exact SNP arguments are covered by the QEMU module's string tests).
     @Test func snpSandboxOnAHostWithoutSNPSaysSo() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KataCore
 import OCI
 import Testing
 
@@ -90,21 +91,90 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: base) }
         try FileManager.default.createDirectory(atPath: base + "/src", withIntermediateDirectories: true)
         try "hello".write(toFile: base + "/src/file", atomically: true, encoding: .utf8)
-        try RootfsMount(type: "bind", source: base + "/src", options: ["rbind", "ro"]).mount(
-            at: base + "/dst")
+        let target = try ShareTarget(root: base, components: ["dst"])
+        try RootfsMount(type: "bind", source: base + "/src", options: ["rbind", "ro"]).mount(at: target)
         #expect(try String(contentsOfFile: base + "/dst/file", encoding: .utf8) == "hello")
         #expect(!FileManager.default.createFile(atPath: base + "/dst/new", contents: Data()))
-        try RootfsMount.unmount(base + "/dst")
-        try RootfsMount.unmount(base + "/dst")
+        try RootfsMount.unmount(target)
+        try RootfsMount.unmount(target)
         #expect(!FileManager.default.fileExists(atPath: base + "/dst/file"))
     }
 
     @Test func failedMountSaysWhat() {
         #expect {
             try RootfsMount(type: "bind", source: "/nonexistent-\(UUID())", options: []).mount(
-                at: FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID())").path)
+                at: ShareTarget(
+                    root: FileManager.default.temporaryDirectory.path, components: ["m-\(UUID())"]))
         } throws: { error in
             "\(error)".contains("mount bind")
         }
+    }
+}
+
+/// The guest can write the share: symlinks it plants are refused, never followed, by the host's
+/// mkdir, mount and unmount below it.
+@Suite struct ShareTargetTests {
+    func scratch() throws -> (share: String, victim: String, base: String) {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("share-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: base + "/share", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/victim", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/src", withIntermediateDirectories: true)
+        return (base + "/share", base + "/victim", base)
+    }
+
+    func isMounted(_ path: String) throws -> Bool {
+        try String(contentsOfFile: "/proc/mounts", encoding: .utf8).split(separator: "\n")
+            .contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path }
+    }
+
+    @Test func mountThroughAPlantedSymlinkIsRefused() throws {
+        let (share, victim, base) = try scratch()
+        defer { _ = removeTree(base) }
+        let bind = RootfsMount(type: "bind", source: base + "/src", options: ["rbind"])
+        // The container's directory is a symlink out of the share.
+        try FileManager.default.createSymbolicLink(atPath: share + "/c1", withDestinationPath: victim)
+        #expect(throws: KataError.self) {
+            try bind.mount(at: ShareTarget(root: share, components: ["c1", "rootfs"]))
+        }
+        #expect(!FileManager.default.fileExists(atPath: victim + "/rootfs"), "mkdir followed the symlink")
+        // The mount point itself is a symlink.
+        try FileManager.default.createDirectory(atPath: share + "/c2", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: share + "/c2/rootfs", withDestinationPath: victim)
+        #expect(throws: KataError.self) {
+            try bind.mount(at: ShareTarget(root: share, components: ["c2", "rootfs"]))
+        }
+        #expect(try !isMounted(victim))
+    }
+
+    @Test func unmountThroughAPlantedSymlinkIsRefused() throws {
+        let (share, victim, base) = try scratch()
+        defer { _ = removeTree(base) }
+        // A host mount outside the share, and a guest-planted path to it.
+        let hostMount = try ShareTarget(root: victim, components: ["mnt"])
+        try RootfsMount(type: "bind", source: base + "/src", options: ["rbind"]).mount(at: hostMount)
+        defer { try? RootfsMount.unmount(hostMount) }
+        try FileManager.default.createSymbolicLink(atPath: share + "/c1", withDestinationPath: victim)
+        #expect(throws: KataError.self) {
+            try RootfsMount.unmount(ShareTarget(root: share, components: ["c1", "mnt"]))
+        }
+        try FileManager.default.createDirectory(atPath: share + "/c2", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: share + "/c2/mnt", withDestinationPath: victim + "/mnt")
+        try RootfsMount.unmount(ShareTarget(root: share, components: ["c2", "mnt"]))
+        #expect(try isMounted(victim + "/mnt"), "an unmount below the share detached a host mount")
+    }
+
+    @Test func removeTreeNeverFollowsSymlinks() throws {
+        let (share, victim, base) = try scratch()
+        defer { _ = removeTree(base) }
+        try "keep".write(toFile: victim + "/file", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: share + "/c1/sub", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: share + "/c1/sub/link", withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(atPath: share + "/c1/top", withDestinationPath: victim)
+        #expect(removeTree(share + "/c1"))
+        #expect(!FileManager.default.fileExists(atPath: share + "/c1"))
+        #expect(FileManager.default.fileExists(atPath: victim + "/file"))
     }
 }

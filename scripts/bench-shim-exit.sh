@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# How long anything of a sandbox (its shim, QEMU, state and share directories, mounts) outlives
+# `ctr run --rm` returning, N times, with the shim binary SHIM (default: this tree's debug build).
+# Prints figures; not a test (PromptExitTests checks the 1 s bound).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+runs=${RUNS:-5}
+shim=${SHIM:-$(cd "$repo" && swift build --show-bin-path)/containerd-shim-kata-v2}
+work=$(mktemp -d /tmp/kata-exit.XXXXXX)
+cleanup() {
+    "$repo/scripts/containerd-private.sh" stop "$work/containerd" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/bin"
+ln -s "$shim" "$work/bin/containerd-shim-kata-v2"
+sed -E -e 's|^kernel = .*|kernel = "'"$repo"'/build/kernel/vmlinux"|' \
+    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/kata-initrd.img"|' \
+    -e 's|^default_memory = .*|default_memory = 256|' \
+    "$repo/configuration/configuration-qemu.toml" >"$work/configuration.toml"
+export PATH="$work/bin:$PATH" KATA_CONF_FILE="$work/configuration.toml"
+sock=$("$repo/scripts/containerd-private.sh" start "$work/containerd")
+"$repo/scripts/busybox-image.sh" "$work/busybox.tar" >/dev/null
+ctr -a "$sock" images import "$work/busybox.tar" >/dev/null
+
+left() {
+    local id=$1
+    pgrep -f -- "containerd-shim-kata-v2 .*-id $id " >/dev/null && return 0
+    pgrep -f -- "sandbox-$id " >/dev/null && return 0
+    [ -e "/run/vc/sbs/$id" ] || [ -e "/run/kata-containers/shared/sandboxes/$id" ] && return 0
+    grep -q "/run/kata-containers/shared/sandboxes/$id/" /proc/mounts && return 0
+    return 1
+}
+
+echo "ctr run --rm returned -> nothing of the sandbox left (s), $runs runs, shim $shim:"
+for i in $(seq 1 "$runs"); do
+    id="exit-$i-$$"
+    ctr -a "$sock" run --rm --runtime io.containerd.kata.v2 docker.io/library/busybox:kata-local \
+        "$id" /bin/true
+    start=$(date +%s%N)
+    while left "$id" && [ $(($(date +%s%N) - start)) -lt 20000000000 ]; do sleep 0.01; done
+    echo "  run $i: $(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.3f", ns / 1e9}')"
+done
