@@ -26,14 +26,18 @@ public actor Sandbox {
     public nonisolated let configuration: KataConfiguration
     public nonisolated let hypervisor: any Hypervisor
     public nonisolated let agent: any KataAgent
+    /// QEMU serves the share read-only (the guest cannot create mount points in a root).
+    public nonisolated let shareReadOnly: Bool
     private var state: SandboxState
     private let logger: Logger
     private nonisolated let watchdog: SandboxWatchdog
 
     private init(
         id: String, paths: SandboxPaths, configuration: KataConfiguration, hypervisor: any Hypervisor,
-        agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, logger: Logger
+        agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, shareReadOnly: Bool,
+        logger: Logger
     ) {
+        self.shareReadOnly = shareReadOnly
         self.id = id
         self.paths = paths
         self.configuration = configuration
@@ -90,7 +94,7 @@ public actor Sandbox {
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
             return Sandbox(
                 id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: connected,
-                state: state, health: health, logger: logger)
+                state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")
             await agent?.close()
@@ -118,6 +122,7 @@ public actor Sandbox {
             try mountAll(mounts, at: shareTarget)
             let guestSpec = spec.forGuest(
                 containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID))
+            if shareReadOnly { makeMountPoints(guestSpec, root: target) }
             try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec))
         } catch {
             try? RootfsMount.unmount(shareTarget)
@@ -186,6 +191,23 @@ public actor Sandbox {
             try RootfsMount.unmount(ShareTarget(root: paths.sharedDirectory, path: mount))
         } catch {
             logger.error("unmount \(mount): \(error)")
+        }
+    }
+
+    /// On a read-only share crun cannot create the mount points the spec needs (e.g. /run), so
+    /// the host makes the missing directories in the root first, as crun would have. Best
+    /// effort: a destination through a symlink of the image is left to crun.
+    private func makeMountPoints(_ spec: Spec, root: String) {
+        for mount in spec.mounts ?? [] {
+            let steps = mount.destination.split(separator: "/").map(String.init)
+            guard !steps.isEmpty, let target = try? ShareTarget(root: root, components: steps) else {
+                continue
+            }
+            do {
+                try target.withDirectory(create: true) { _ in }
+            } catch {
+                logger.info("mount point \(mount.destination) not made in the root: \(error)")
+            }
         }
     }
 
