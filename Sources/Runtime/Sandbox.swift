@@ -58,7 +58,7 @@ public actor Sandbox {
     /// Boots the VM, connects the agent and has it mount the shared directory (read-only for
     /// QEMU with `shareReadOnly`). On failure everything made so far is undone.
     public static func create(
-        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: AgentDialer,
+        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: @escaping AgentDialer,
         launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
         shareReadOnly: Bool = false, logger: Logger
     ) async throws -> Sandbox {
@@ -79,7 +79,8 @@ public actor Sandbox {
             hypervisor = vm
             state.hypervisorPID = vm.pid
             try state.save()
-            let connected = try await dialer(vm.agentSocketPath, .seconds(configuration.agent.dialTimeout))
+            let connected = try await dialWhileRunning(
+                vm, dialer: dialer, timeout: .seconds(configuration.agent.dialTimeout))
             agent = connected
             try await connected.createSandbox(
                 SandboxRequest(

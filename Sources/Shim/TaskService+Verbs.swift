@@ -46,6 +46,8 @@ extension TaskService {
     func exec(_ request: Containerd_Task_V2_ExecProcessRequest) throws {
         let (container, _) = try lookup(request.id, "")
         try Identifier.validate(request.execID, field: "exec_id")
+        // Without a sandbox the exec could never start, and a Wait on it would never return.
+        _ = try requireSandbox()
         guard container.execs[request.execID] == nil else {
             throw KataError(.failedPrecondition, "exec id \"\(request.execID)\" is already in use")
         }

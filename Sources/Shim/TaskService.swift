@@ -32,6 +32,8 @@ public actor TaskService {
     var createsSettled: [CheckedContinuation<Void, Never>] = []
     /// Set by Shutdown: no Create is accepted after it.
     var shuttingDown = false
+    /// Why the sandbox died, once the watchdog said so: this shim then boots no other VM.
+    var deathReason: String?
     var monitor: ShimMonitor?
     var containers: [String: ContainerRecord] = [:]
     /// Called once Shutdown finds nothing left to serve.
@@ -72,6 +74,10 @@ public actor TaskService {
         }
         guard !shuttingDown else {
             throw KataError(.failedPrecondition, "create \(request.id): the shim is shutting down")
+        }
+        if let deathReason {
+            throw KataError(
+                .failedPrecondition, "create \(request.id): this shim's sandbox died (\(deathReason))")
         }
         guard containers[request.id] == nil, !creatingIDs.contains(request.id) else {
             throw KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
@@ -170,6 +176,7 @@ public actor TaskService {
     /// Delete then only forgets the containers.
     func sandboxDied(_ dead: Sandbox, reason: String) async {
         guard sandbox === dead else { return }
+        deathReason = reason
         logger.error("sandbox \(dead.id) died: \(reason); every process is reported exited (255)")
         for container in containers.values {
             for process in [container.initProcess] + container.execs.values {

@@ -159,8 +159,13 @@ final class FakeBackend: Sendable {
     let hypervisor = FakeHypervisor()
     let launches = Count()
     let bootDelay: Duration
+    /// The agent never answers the dial (a guest that never boots), until cancelled.
+    let dialHangs: Bool
 
-    init(bootDelay: Duration = .zero) { self.bootDelay = bootDelay }
+    init(bootDelay: Duration = .zero, dialHangs: Bool = false) {
+        self.bootDelay = bootDelay
+        self.dialHangs = dialHangs
+    }
 
     var launcher: HypervisorLauncher {
         { [self] _, _ in
@@ -169,5 +174,10 @@ final class FakeBackend: Sendable {
             return hypervisor
         }
     }
-    var dialer: AgentDialer { { [agent] _, _ in agent } }
+    var dialer: AgentDialer {
+        { [agent, dialHangs] _, _ in
+            if dialHangs { try await Task.sleep(for: .seconds(3600)) }
+            return agent
+        }
+    }
 }

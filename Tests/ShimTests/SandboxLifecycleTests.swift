@@ -22,6 +22,9 @@ import Testing
             #expect(try await harness.status("c1") == .stopped)
             // Torn down: the agent is closed, nothing of the sandbox remains on the host.
             #expect(try await eventually { harness.backend.agent.isClosed })
+            // Nothing new can start in a dead sandbox (a Wait on it would never return).
+            #expect(await errorCode { try await harness.exec("c1", "e3") }?.0 == .failedPrecondition)
+            #expect(await errorCode { try await harness.create("c2") }?.0 == .failedPrecondition)
             try await within(.seconds(5)) { try await harness.delete("c1") }
             #expect(!FileManager.default.fileExists(atPath: harness.root + "/sbs/c1"))
             #expect(!FileManager.default.fileExists(atPath: harness.root + "/shared/c1"))
@@ -47,6 +50,20 @@ import Testing
             try await Task.sleep(for: .milliseconds(400))  // several health-check intervals
             #expect(try await harness.status("c1") == .running)
             #expect(harness.backend.agent.calls.filter { $0 == "check" }.count >= 2)
+        }
+    }
+
+    /// QEMU dies while the guest boots: Create fails at once saying so, not after the dial
+    /// timeout, and nothing of the sandbox is left.
+    @Test func aVMThatExitsDuringBootFailsCreateAtOnce() async throws {
+        try await withHarness(dialHangs: true) { harness in
+            let request = try harness.createRequest("c1")
+            let create = Task { try await harness.service.create(request) }
+            try await Task.sleep(for: .milliseconds(100))
+            harness.backend.hypervisor.crash()
+            let failure = try await within(.seconds(5)) { await errorCode { _ = try await create.value } }
+            #expect(failure?.0 == .remote && failure?.1.contains("exited") == true, "\(failure?.1 ?? "")")
+            #expect(!FileManager.default.fileExists(atPath: harness.root + "/sbs/c1"))
         }
     }
 

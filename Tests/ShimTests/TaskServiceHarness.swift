@@ -19,12 +19,12 @@ final class TaskServiceHarness: Sendable {
     let shutdowns = Count()
 
     init(
-        bootDelay: Duration = .zero,
+        bootDelay: Duration = .zero, dialHangs: Bool = false,
         health: HealthCheckPolicy = HealthCheckPolicy(
             interval: .milliseconds(50), deadline: .milliseconds(100), allowedMisses: 2)
     ) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("shim-\(UUID().uuidString)").path
-        backend = FakeBackend(bootDelay: bootDelay)
+        backend = FakeBackend(bootDelay: bootDelay, dialHangs: dialHangs)
         var configuration = KataConfiguration()
         configuration.hypervisor.kernel = "/fake/vmlinux"
         configuration.hypervisor.initrd = "/fake/initrd"
@@ -152,9 +152,9 @@ func errorCode(_ body: () async throws -> Void) async -> (KataError.Code, String
 
 /// Runs `body` with a fresh harness and tears it down afterwards, whether `body` throws or not.
 func withHarness(
-    bootDelay: Duration = .zero, _ body: (TaskServiceHarness) async throws -> Void
+    bootDelay: Duration = .zero, dialHangs: Bool = false, _ body: (TaskServiceHarness) async throws -> Void
 ) async throws {
-    let harness = TaskServiceHarness(bootDelay: bootDelay)
+    let harness = TaskServiceHarness(bootDelay: bootDelay, dialHangs: dialHangs)
     do {
         try await body(harness)
     } catch {
