@@ -5,7 +5,8 @@ import QEMU
 extension QEMUCommandLine {
     /// The command line for a sandbox VM: kernel and initrd boot, the agent's virtio-serial port
     /// (a unix-socket chardev the host connects to), the shared directory over virtio-9p, an
-    /// entropy device, and the serial console into a log file. No network device yet.
+    /// entropy device, the serial console into a log file, and QEMU's seccomp filter when the
+    /// configuration asks for one. No network device yet.
     public static func sandbox(_ plan: VMPlan, accelerator: QEMU.Accelerator) throws -> QEMUCommandLine {
         var line = QEMUCommandLine(
             binary: plan.qemuPath, name: "sandbox-\(plan.sandboxID)",
@@ -25,7 +26,8 @@ extension QEMUCommandLine {
                     readOnly: plan.shareReadOnly),
                 VirtioRNG(id: "rng0", source: plan.entropySource),
             ],
-            consoleLog: SerialConsoleLog(path: consoleLogPath(plan)))
+            consoleLog: SerialConsoleLog(path: consoleLogPath(plan)),
+            seccompSandbox: plan.seccompSandbox.isEmpty ? nil : plan.seccompSandbox)
         switch plan.protection {
         case .none, .auto:
             break

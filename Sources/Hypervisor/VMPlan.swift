@@ -27,6 +27,8 @@ public struct VMPlan: Sendable, Equatable {
     /// root filesystem is read-only), so a guest cannot write to the host even through 9p.
     public var shareReadOnly: Bool
     public var entropySource: String
+    /// QEMU's `-sandbox` option list (upstream's `seccompsandbox`); empty: no seccomp filter.
+    public var seccompSandbox: String
 
     /// The guest name of the virtio-serial port the agent serves on.
     public static let agentPortName = "agent.channel.0"
@@ -62,6 +64,7 @@ public struct VMPlan: Sendable, Equatable {
         self.shareTag = shareTag
         self.shareReadOnly = shareReadOnly
         self.entropySource = q.entropySource
+        self.seccompSandbox = q.seccompSandbox
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

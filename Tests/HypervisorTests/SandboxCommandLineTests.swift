@@ -78,3 +78,30 @@ import Testing
         }
     }
 }
+
+@Suite struct SandboxConfinementTests {
+    func plan(seccompSandbox: String) throws -> VMPlan {
+        var config = QEMUConfig()
+        config.kernel = "/k/vmlinux"
+        config.initrd = "/k/initrd.img"
+        config.seccompSandbox = seccompSandbox
+        return try VMPlan(
+            sandboxID: "sb1", runDirectory: "/run/vc/sbs/sb1/vm", sharedDirectory: "/s/sb1/shared",
+            configuration: config)
+    }
+
+    /// upstream's `seccompsandbox` reaches `-sandbox` unchanged; empty means no filter.
+    @Test func seccompSandboxFromTheConfigurationBecomesTheSandboxOption() throws {
+        let value = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+        let on = try QEMUCommandLine.sandbox(plan(seccompSandbox: value), accelerator: .tcg).arguments
+        #expect(on.suffix(2) == ["-sandbox", value])
+        let off = try QEMUCommandLine.sandbox(plan(seccompSandbox: ""), accelerator: .tcg).arguments
+        #expect(!off.contains("-sandbox"))
+    }
+
+    /// The sandbox VM's only capability needs come from its writable 9p share.
+    @Test func sandboxVMNeedsOnlyTheFileCapabilities() throws {
+        let line = try QEMUCommandLine.sandbox(plan(seccompSandbox: ""), accelerator: .tcg)
+        #expect(line.hostCapabilities.description == "chown,dac_override,dac_read_search,fowner,fsetid")
+    }
+}

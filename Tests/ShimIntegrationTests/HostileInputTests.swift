@@ -41,7 +41,7 @@ struct HostileInputTests {
         ])
         defer { run.stop() }
         try await Self.waitUntilRunning(id, ctrd: ctrd)
-        let shim = try #require(LifecycleTests.shimPID(for: id))
+        let shim = try #require(HostProcesses.shimPID(for: id))
 
         let refused = try await ctrd.ctr(["task", "kill", "-s", "2147483648", id], timeout: 30)
         #expect(refused.status != 0)
@@ -76,8 +76,8 @@ struct HostileInputTests {
     /// mounts. Empty when nothing is.
     static func leftovers(of id: String) -> [String] {
         var found: [String] = []
-        if LifecycleTests.shimPID(for: id) != nil { found.append("shim process") }
-        if !LifecycleTests.qemuPIDs(for: id).isEmpty { found.append("QEMU process") }
+        if HostProcesses.shimPID(for: id) != nil { found.append("shim process") }
+        if !HostProcesses.qemuPIDs(for: id).isEmpty { found.append("QEMU process") }
         if FileManager.default.fileExists(atPath: "/run/vc/sbs/\(id)") { found.append("/run/vc/sbs/\(id)") }
         let share = "/run/kata-containers/shared/sandboxes/\(id)"
         if FileManager.default.fileExists(atPath: share) { found.append(share) }

@@ -16,7 +16,7 @@ struct ReadOnlyShareTests {
         ])
         defer { run.stop() }
         try await HostileInputTests.waitUntilRunning(id, ctrd: ctrd)
-        let qemu = try #require(LifecycleTests.processes().first { $0.1.contains("-name sandbox-\(id),") })
+        let qemu = try #require(HostProcesses.all().first { $0.1.contains("-name sandbox-\(id),") })
         #expect(
             qemu.1.contains("-fsdev local,id=fsdev-share0,") && qemu.1.contains(",readonly=on "), "\(qemu.1)")
 

@@ -6,37 +6,9 @@ import Testing
 struct RunningContainerTests {
     var ctrd: PrivateContainerd { PrivateContainerdTrait.current! }
 
-    /// Starts `ctr run --rm ID sleep 600` in the background and waits until the task runs.
-    func startSleeper(_ id: String) async throws -> BackgroundCommand {
-        let run = try BackgroundCommand([
-            "/usr/bin/ctr", "-a", ctrd.socket, "run", "--rm", "--runtime", "io.containerd.kata.v2",
-            PrivateContainerd.image, id, "/bin/sleep", "600",
-        ])
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if try await taskStatus(id) == "RUNNING" { return run }
-            if let status = run.exitStatus() {
-                throw CommandFailure("ctr run \(id) exited early with \(status)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        run.stop()
-        throw CommandFailure("task \(id) did not reach RUNNING")
-    }
-
-    /// The STATUS column of `ctr task ls` for `id`.
-    func taskStatus(_ id: String) async throws -> String? {
-        let listing = try await ctrd.ctr(["task", "ls"], timeout: 30).stdout
-        for line in listing.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            if fields.first == id { return fields.last }
-        }
-        return nil
-    }
-
     @Test func execPauseResumeMetricsAndKill() async throws {
         let id = "sleeper-\(UUID().uuidString.prefix(8).lowercased())"
-        let run = try await startSleeper(id)
+        let run = try await ctrd.startRun(id, ["/bin/sleep", "600"])
         defer { run.stop() }
 
         let exec = try await ctrd.ctr([
@@ -46,9 +18,9 @@ struct RunningContainerTests {
         #expect(exec.status == 5)
 
         #expect(try await ctrd.ctr(["task", "pause", id]).status == 0)
-        #expect(try await taskStatus(id) == "PAUSED")
+        #expect(try await ctrd.taskStatus(id) == "PAUSED")
         #expect(try await ctrd.ctr(["task", "resume", id]).status == 0)
-        #expect(try await taskStatus(id) == "RUNNING")
+        #expect(try await ctrd.taskStatus(id) == "RUNNING")
 
         let scrape = try await Command.run(
             [

@@ -53,6 +53,10 @@ public struct SEVGuest: QEMUArgumentConvertible, Equatable {
         options.add("session-file", sessionFile)
         return ["-object", options.rendered]
     }
+
+    /// KVM pins SEV guest memory (KVM_MEMORY_ENCRYPT_REG_REGION) against RLIMIT_MEMLOCK unless
+    /// QEMU holds CAP_IPC_LOCK.
+    public var hostCapabilities: CapabilitySet { .memoryLock }
 }
 
 /// `-object sev-snp-guest,...` (QEMU 8.2+ with SNP support).
@@ -100,6 +104,9 @@ public struct SNPGuest: QEMUArgumentConvertible, Equatable {
         options.add("id-auth", idAuth)
         return ["-object", options.rendered]
     }
+
+    /// SNP guest memory is pinned like SEV's.
+    public var hostCapabilities: CapabilitySet { .memoryLock }
 }
 
 /// `-object {"qom-type":"tdx-guest",...}`: TDX takes the JSON form because the quote

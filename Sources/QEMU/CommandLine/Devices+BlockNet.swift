@@ -1,3 +1,5 @@
+import Host
+
 /// `-drive if=none,... | -blockdev ... -device virtio-blk-pci,drive=`: a disk image.
 public struct VirtioBlock: QEMUArgumentConvertible, Equatable {
     public enum Format: String, Sendable, Equatable {
@@ -112,5 +114,11 @@ public struct VirtioNet: QEMUArgumentConvertible, Equatable {
         device.add("mac", macAddress)
         device.add("romfile", romFile)
         return ["-netdev", netdev.rendered, "-device", device.rendered]
+    }
+
+    /// Attaching to a tap interface by name (TUNSETIFF) needs CAP_NET_ADMIN; passed
+    /// descriptors need nothing.
+    public var hostCapabilities: CapabilitySet {
+        tapInterface != nil && tapFDs.isEmpty ? .networkAdmin : .empty
     }
 }

@@ -1,3 +1,5 @@
+import Host
+
 /// Where a PCI device sits: a bus (`pcie.0`, a root port id) and an optional slot address.
 public struct PCIPlacement: Sendable, Equatable {
     public var bus: String
@@ -125,6 +127,10 @@ public struct Virtio9P: QEMUArgumentConvertible, Equatable {
         device.add("mount_tag", mountTag)
         return ["-fsdev", fsdev.rendered, "-device", device.rendered]
     }
+
+    /// QEMU serves the share as root: it reads files of any owner, and on a writable share
+    /// gives what the guest creates its owner and mode.
+    public var hostCapabilities: CapabilitySet { readOnly ? .fileRead : .fileWrite }
 }
 
 /// `-chardev socket,path=SOCK -device vhost-user-fs-pci,chardev=,tag=`: virtio-fs served by a

@@ -1,6 +1,14 @@
-/// A part of the QEMU command line that renders its own arguments, e.g. `["-smp", "1"]`.
+import Host
+
+/// A part of the QEMU command line that renders its own arguments, e.g. `["-smp", "1"]`, and
+/// names the capabilities QEMU needs to provide it (most parts need none).
 public protocol QEMUArgumentConvertible: Sendable {
     var qemuArguments: [String] { get }
+    var hostCapabilities: CapabilitySet { get }
+}
+
+extension QEMUArgumentConvertible {
+    public var hostCapabilities: CapabilitySet { .empty }
 }
 
 /// Builds a QEMU option string (`driver,key=value,key=value`). QEMU splits option strings on

@@ -1,3 +1,5 @@
+import Host
+
 /// The whole QEMU command line as typed parts; `arguments` renders argv (without the binary).
 public struct QEMUCommandLine: Sendable {
     public var binary: String
@@ -19,6 +21,9 @@ public struct QEMUCommandLine: Sendable {
     public var pidFile: String?
     /// `-S`: create the VM paused; it runs after QMP `cont`.
     public var startPaused: Bool
+    /// `-sandbox VALUE`: QEMU's own seccomp filter, e.g.
+    /// `on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny`. Nil: none.
+    public var seccompSandbox: String?
     /// Appended verbatim, last: an escape hatch for options not modelled here.
     public var extraArguments: [String]
 
@@ -29,7 +34,7 @@ public struct QEMUCommandLine: Sendable {
         numaNodes: [NUMANode] = [], objects: [any QEMUArgumentConvertible] = [],
         devices: [any QEMUArgumentConvertible] = [], qmpSocket: QMPSocket? = nil,
         consoleLog: SerialConsoleLog? = nil, pidFile: String? = nil, startPaused: Bool = false,
-        extraArguments: [String] = []
+        seccompSandbox: String? = nil, extraArguments: [String] = []
     ) {
         self.binary = binary
         self.name = name
@@ -48,6 +53,7 @@ public struct QEMUCommandLine: Sendable {
         self.consoleLog = consoleLog
         self.pidFile = pidFile
         self.startPaused = startPaused
+        self.seccompSandbox = seccompSandbox
         self.extraArguments = extraArguments
     }
 
@@ -75,8 +81,17 @@ public struct QEMUCommandLine: Sendable {
         // No config files, no default devices, no display, and a guest reboot ends QEMU.
         arguments += ["-no-user-config", "-nodefaults", "-nographic", "--no-reboot"]
         if startPaused { arguments.append("-S") }
+        // Passed as given (upstream's `seccompsandbox`): it is QEMU's own option list.
+        if let seccompSandbox { arguments += ["-sandbox", seccompSandbox] }
         arguments += extraArguments
         return arguments
+    }
+
+    /// The capabilities QEMU needs for this command line, from the parts that ask for any:
+    /// QEMU starts with these (as far as the runtime has them) and no others.
+    public var hostCapabilities: CapabilitySet {
+        let parts: [any QEMUArgumentConvertible] = memoryBackends + objects + devices
+        return parts.reduce(CapabilitySet.empty) { $0.union($1.hostCapabilities) }
     }
 }
 

@@ -1,4 +1,5 @@
 import CKataSys
+import Host
 import KataCore
 import Synchronization
 
@@ -26,16 +27,20 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A process started with posix_spawn (no shell), stdin from /dev/null and stdout+stderr into a
-/// file. A polling task reaps it, so its exit is noticed within `pollInterval` without blocking
-/// a thread, and it is reaped exactly once.
+/// file, with no capabilities but the ones it is given. A polling task reaps it, so its exit is
+/// noticed within `pollInterval` without blocking a thread, and it is reaped exactly once.
 final class ChildProcess: Sendable {
     static let pollInterval: Duration = .milliseconds(50)
 
     let pid: pid_t
+    /// The capabilities the process started with: those asked for that this process has.
+    let capabilities: CapabilitySet
     private let state = Mutex<(status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>])>(
         (nil, []))
 
-    init(executable: String, arguments: [String], outputPath: String) throws {
+    init(executable: String, arguments: [String], outputPath: String, keeping capabilities: CapabilitySet)
+        throws
+    {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -63,8 +68,12 @@ final class ChildProcess: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &fileActions, &attributes, argv, environ)
-        guard result == 0 else { throw KataError.system("posix_spawn \(executable)", errno: result) }
+        // The child inherits the spawning thread's capability sets, bounding set included.
+        self.capabilities = try CapabilityConfinement.run(keeping: capabilities) { kept in
+            let result = posix_spawn(&pid, executable, &fileActions, &attributes, argv, environ)
+            guard result == 0 else { throw KataError.system("posix_spawn \(executable)", errno: result) }
+            return kept
+        }
         self.pid = pid
         Task.detached { [self] in await monitor() }
     }

@@ -1,3 +1,4 @@
+import Host
 import KataCore
 import Logging
 
@@ -15,6 +16,9 @@ public final class QEMUInstance: Sendable {
     public let runDirectory: String
     /// From posix_spawn to negotiated QMP capabilities.
     public let startupDuration: Duration
+    /// The Linux capabilities QEMU started with (its command line's needs, as far as this
+    /// process had them); it has no others, in any set.
+    public var capabilities: CapabilitySet { process.capabilities }
     private let process: ChildProcess
     private let directory: RunDirectory
     private let logger: Logger
@@ -54,12 +58,19 @@ public final class QEMUInstance: Sendable {
         let process: ChildProcess
         do {
             process = try ChildProcess(
-                executable: commandLine.binary, arguments: commandLine.arguments, outputPath: outputPath)
+                executable: commandLine.binary, arguments: commandLine.arguments, outputPath: outputPath,
+                keeping: commandLine.hostCapabilities)
         } catch {
             _ = directory.remove()
             throw error
         }
         logger[metadataKey: "pid"] = "\(process.pid)"
+        logger.info(
+            "QEMU started confined",
+            metadata: [
+                "capabilities": "\(process.capabilities)",
+                "seccomp-sandbox": "\(commandLine.seccompSandbox ?? "off")",
+            ])
         do {
             let qmp = try await connectQMP(
                 socketPath: directory.file("qmp.sock"), process: process, outputPath: outputPath,
