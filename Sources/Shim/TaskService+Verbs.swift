@@ -17,6 +17,8 @@ extension TaskService {
         response.exitStatus = process.exitStatus
         response.exitedAt = process.exitedAtTimestamp
         if !request.execID.isEmpty {
+            // A stdin FIFO that nobody opened for writing would hold a thread and a pipe.
+            process.relay?.cancel()
             container.execs[request.execID] = nil
             return response
         }
