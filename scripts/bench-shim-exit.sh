@@ -6,23 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-5}
 shim=${SHIM:-$(cd "$repo" && swift build --show-bin-path)/containerd-shim-kata-v2}
-work=$(mktemp -d /tmp/kata-exit.XXXXXX)
-cleanup() {
-    "$repo/scripts/containerd-private.sh" stop "$work/containerd" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/bin"
-ln -s "$shim" "$work/bin/containerd-shim-kata-v2"
-sed -E -e 's|^kernel = .*|kernel = "'"$repo"'/build/kernel/vmlinux"|' \
-    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/kata-initrd.img"|' \
-    -e 's|^default_memory = .*|default_memory = 256|' \
-    "$repo/configuration/configuration-qemu.toml" >"$work/configuration.toml"
-export PATH="$work/bin:$PATH" KATA_CONF_FILE="$work/configuration.toml"
-sock=$("$repo/scripts/containerd-private.sh" start "$work/containerd")
-"$repo/scripts/busybox-image.sh" "$work/busybox.tar" >/dev/null
-ctr -a "$sock" images import "$work/busybox.tar" >/dev/null
+source "$repo/scripts/bench-containerd.sh" "$shim"
 
 left() {
     local id=$1

@@ -11,24 +11,8 @@ runs=${RUNS:-5}
 # The shim as it ships: a release build.
 (cd "$repo" && swift build -c release --product containerd-shim-kata-v2 >/dev/null)
 bin=$(cd "$repo" && swift build -c release --show-bin-path)
-work=$(mktemp -d /tmp/kata-bench.XXXXXX)
-cleanup() {
-    [ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null || true
-    "$repo/scripts/containerd-private.sh" stop "$work/containerd" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/bin"
-ln -s "$bin/containerd-shim-kata-v2" "$work/bin/containerd-shim-kata-v2"
-sed -E -e 's|^kernel = .*|kernel = "'"$repo"'/build/kernel/vmlinux"|' \
-    -e 's|^initrd = .*|initrd = "'"$repo"'/build/guest/kata-initrd.img"|' \
-    -e 's|^default_memory = .*|default_memory = 256|' \
-    "$repo/configuration/configuration-qemu.toml" >"$work/configuration.toml"
-export PATH="$work/bin:$PATH" KATA_CONF_FILE="$work/configuration.toml"
-sock=$("$repo/scripts/containerd-private.sh" start "$work/containerd")
-"$repo/scripts/busybox-image.sh" "$work/busybox.tar" >/dev/null
-ctr -a "$sock" images import "$work/busybox.tar" >/dev/null
+bench_cleanup_extra() { [ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null || true; }
+source "$repo/scripts/bench-containerd.sh" "$bin/containerd-shim-kata-v2"
 
 # Peak RSS (VmHWM) of every shim and QEMU seen while the runs go on.
 (
