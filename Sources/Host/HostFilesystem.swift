@@ -1,3 +1,5 @@
+import KataCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -79,16 +81,7 @@ public struct HostFilesystem: Sendable, Equatable {
 
     /// Names in a directory, sorted, without "." and "..", or nil when it cannot be listed.
     public func entries(_ path: String) -> [String]? {
-        guard let directory = opendir(resolve(path)) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        (try? directoryEntries(resolve(path)))?.sorted()
     }
 }
 

@@ -27,16 +27,7 @@ func writeText(_ path: String, _ value: String) throws {
     }
 }
 
-/// The names in a directory, without "." and ".."; empty when it cannot be read.
+/// The names in a directory, sorted; empty when it cannot be read (sysfs lists are optional).
 func listDirectory(_ path: String) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) {
-            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
+    ((try? directoryEntries(path)) ?? []).sorted()
 }

@@ -54,18 +54,12 @@ enum FileSystem {
 
     /// Names in a directory (without "." and ".."), or nil when the directory does not exist.
     static func directoryEntries(_ path: String) throws -> [String]? {
-        guard let directory = opendir(path) else {
-            if errno == ENOENT { return nil }
-            throw KataError(.invalidConfig, "\(path): cannot list directory: \(errnoDescription(errno))")
+        do {
+            return try directoryEntries(path)
+        } catch let error as KataError where error.code == .notFound {
+            return nil
+        } catch let error as KataError {
+            throw KataError(.invalidConfig, "cannot list a configuration directory: \(error.message)")
         }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }

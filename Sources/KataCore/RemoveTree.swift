@@ -39,17 +39,7 @@ struct MountIdentity: Equatable {
 
 /// Empties the directory open at `fd` (which stays open), staying on `mount`.
 private func removeContents(of fd: Int32, staying mount: MountIdentity) {
-    let copy = dup(fd)
-    guard copy >= 0, let dir = fdopendir(copy) else { return }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) {
-            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    for name in names {
+    for name in directoryEntries(descriptor: fd) {
         var info = stat()
         guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, MountIdentity(fd, name, info) == mount
         else { continue }

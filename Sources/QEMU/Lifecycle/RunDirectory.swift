@@ -30,34 +30,10 @@ struct RunDirectory: Sendable {
 
     func file(_ name: String) -> String { path + "/" + name }
 
-    /// Removes the directory and everything in it; errors are returned, not thrown, because
-    /// cleanup must go on.
+    /// Removes the directory and everything in it (never following a symlink or entering a
+    /// mount); errors are returned, not thrown, because cleanup must go on.
     func remove() -> KataError? {
-        Self.removeTree(path)
-    }
-
-    private static func removeTree(_ path: String) -> KataError? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            return errno == ENOENT ? nil : .system("lstat \(path)", errno: errno)
-        }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            guard let directory = opendir(path) else { return .system("opendir \(path)", errno: errno) }
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            var firstError: KataError?
-            for name in names {
-                if let error = removeTree(path + "/" + name), firstError == nil { firstError = error }
-            }
-            if rmdir(path) != 0, firstError == nil { firstError = .system("rmdir \(path)", errno: errno) }
-            return firstError
-        }
-        return unlink(path) == 0 ? nil : .system("unlink \(path)", errno: errno)
+        if removeTree(path) { return nil }
+        return KataError(.system, "QEMU run directory \(path): could not be removed entirely")
     }
 }
