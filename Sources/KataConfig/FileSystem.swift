@@ -55,7 +55,7 @@ enum FileSystem {
     /// Names in a directory (without "." and ".."), or nil when the directory does not exist.
     static func directoryEntries(_ path: String) throws -> [String]? {
         do {
-            return try directoryEntries(path)
+            return try KataCore.directoryEntries(path)
         } catch let error as KataError where error.code == .notFound {
             return nil
         } catch let error as KataError {
