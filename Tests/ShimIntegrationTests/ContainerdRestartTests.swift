@@ -29,12 +29,7 @@ import Testing
             let killed = try await ctrd.ctr(["task", "kill", "-s", "SIGKILL", id], timeout: 30)
             #expect(killed.status == 0, "ctr task kill: \(killed.stderr)")
             #expect(try await ctrd.waitForTask(id, status: "STOPPED", timeout: 30))
-            let deleted = try await ctrd.ctr(["task", "delete", id], timeout: 60)
-            #expect(deleted.status == 0, "ctr task delete: \(deleted.stderr)")
-            let removed = try await ctrd.ctr(["containers", "rm", id], timeout: 30)
-            #expect(removed.status == 0, "ctr containers rm: \(removed.stderr)")
-            let traces = await SandboxTraces.waitUntilGone(id, in: ctrd, shimSocket: socket, timeout: 10)
-            #expect(traces.isEmpty, "left behind: \(traces)")
+            try await ctrd.deleteExpectingNothingLeft(id, shimSocket: socket)
         } cleanup: {
             await ctrd.forceRemove(id)
         }

@@ -72,12 +72,7 @@ struct FaultTests {
             )
             let status = try await ctrd.taskStatus(id) ?? "unlisted"
             #expect(reported, "task still \(status) after \(elapsed) s")
-            let deleted = try await ctrd.ctr(["task", "delete", id], timeout: 60)
-            #expect(deleted.status == 0, "ctr task delete: \(deleted.stderr)")
-            let removed = try await ctrd.ctr(["containers", "rm", id], timeout: 30)
-            #expect(removed.status == 0, "ctr containers rm: \(removed.stderr)")
-            let traces = await SandboxTraces.waitUntilGone(id, in: ctrd, shimSocket: socket, timeout: 10)
-            #expect(traces.isEmpty, "left behind: \(traces)")
+            try await ctrd.deleteExpectingNothingLeft(id, shimSocket: socket)
         } cleanup: {
             await cleanUp(id)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Everything a sandbox can leave on the host: its shim and QEMU processes, mounts, the
 /// runtime's state and shared directories, containerd's task directory and the shim socket.
@@ -61,5 +62,18 @@ struct SandboxTraces: CustomStringConvertible {
             let fields = line.split(separator: " ")
             return fields.count > 4 ? String(fields[4]) : nil
         }
+    }
+}
+
+extension PrivateContainerd {
+    /// `ctr task delete` and `ctr containers rm` of a stopped task must both succeed, and then
+    /// nothing of the sandbox may be left within 10 s.
+    func deleteExpectingNothingLeft(_ id: String, shimSocket: String?) async throws {
+        let deleted = try await ctr(["task", "delete", id], timeout: 60)
+        #expect(deleted.status == 0, "ctr task delete: \(deleted.stderr)")
+        let removed = try await ctr(["containers", "rm", id], timeout: 30)
+        #expect(removed.status == 0, "ctr containers rm: \(removed.stderr)")
+        let traces = await SandboxTraces.waitUntilGone(id, in: self, shimSocket: shimSocket, timeout: 10)
+        #expect(traces.isEmpty, "left behind: \(traces)")
     }
 }
