@@ -61,9 +61,7 @@ public final class ProcessIO: Sendable {
         stdin?.start()
         if stdin == nil && !paths.terminal {
             // No stdin from containerd: the process reads EOF at once, as under runc's /dev/null.
-            Task { [agent, containerID, execID] in
-                try? await agent.closeStdin(containerID: containerID, execID: execID)
-            }
+            Task { await closeStdin() }
         }
     }
 
