@@ -80,6 +80,11 @@ let package = Package(
                 "TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ], exclude: ["proto"]),
 
+        // MARK: The hypervisor-neutral VM description and the backend protocol (no QEMU, no KataConfig)
+        .target(
+            name: "VirtualMachine",
+            dependencies: ["KataCore", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: QEMU backend
         .target(
             name: "QEMU",

@@ -1,3 +1,5 @@
+import KataCore
+
 /// Host support for SEV, SEV-ES, SEV-SNP and TDX, from kvm module parameters, /dev/sev and
 /// CPUID 0x8000001F. Each technology needs all of its pieces; the reason lists what is missing.
 public struct ConfidentialSupport: Sendable, Equatable, Codable {

@@ -1,3 +1,5 @@
+import KataCore
+
 extension HostCheckReport {
     static func confidentialChecks(_ facts: HostFacts) -> [HostCheck] {
         var checks: [HostCheck] = []

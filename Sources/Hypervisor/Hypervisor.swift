@@ -33,7 +33,7 @@ public final class QEMUHypervisor: Hypervisor {
     /// Starts the VM described by `plan` and waits until QEMU's monitor answers. The guest then
     /// boots on its own; the agent connection tells when it is up.
     public static func launch(_ plan: VMPlan, logger: Logger) async throws -> QEMUHypervisor {
-        let accelerator: QEMU.Accelerator =
+        let accelerator: Accelerator =
             switch plan.accelerator {
             case .kvm: .kvm
             case .tcg: .tcg

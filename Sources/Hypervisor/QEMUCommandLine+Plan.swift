@@ -7,7 +7,7 @@ extension QEMUCommandLine {
     /// (a unix-socket chardev the host connects to), the shared directory over virtio-9p, an
     /// entropy device, the serial console into a log file, and QEMU's seccomp filter when the
     /// configuration asks for one. No network device yet.
-    public static func sandbox(_ plan: VMPlan, accelerator: QEMU.Accelerator) throws -> QEMUCommandLine {
+    public static func sandbox(_ plan: VMPlan, accelerator: Accelerator) throws -> QEMUCommandLine {
         var line = QEMUCommandLine(
             binary: plan.qemuPath, name: "sandbox-\(plan.sandboxID)",
             machine: Machine(type: plan.machineType, accelerator: accelerator),

@@ -9,14 +9,14 @@ public struct VMPlan: Sendable, Equatable {
     public var runDirectory: String
     public var qemuPath: String
     public var machineType: String
-    public var accelerator: KataConfig.Accelerator
+    public var accelerator: AcceleratorSetting
     public var vcpus: Int
     public var memoryMiB: Int
     public var kernel: String
     public var initrd: String
     public var kernelParameters: String
     public var firmware: String
-    public var protection: GuestProtection
+    public var protection: GuestProtectionSetting
     public var sevPolicy: UInt32
     public var snpPolicy: UInt64
     public var tdx: TDXOptions

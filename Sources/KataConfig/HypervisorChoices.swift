@@ -1,5 +1,8 @@
-/// `[hypervisor.qemu] accelerator`: which QEMU accelerator runs the guest.
-public enum Accelerator: String, Sendable, CaseIterable, Equatable {
+import KataCore
+
+/// `[hypervisor.qemu] accelerator`: which accelerator runs the guest; the launch planner resolves
+/// `auto` to a KataCore `Accelerator`.
+public enum AcceleratorSetting: String, Sendable, CaseIterable, Equatable {
     case kvm
     case tcg
     /// KVM when the host can create a VM with it, otherwise TCG.
@@ -15,8 +18,9 @@ public enum AgentTransport: String, Sendable, CaseIterable, Equatable {
     case auto
 }
 
-/// `[hypervisor.qemu] guest_protection`: which confidential-computing technology protects the guest.
-public enum GuestProtection: String, Sendable, CaseIterable, Equatable {
+/// `[hypervisor.qemu] guest_protection`: which confidential-computing technology protects the guest;
+/// the launch planner resolves `auto` to a KataCore `GuestProtection` or refuses.
+public enum GuestProtectionSetting: String, Sendable, CaseIterable, Equatable {
     case none
     case sev
     case sevES = "sev-es"
@@ -31,6 +35,31 @@ public enum GuestProtection: String, Sendable, CaseIterable, Equatable {
         switch self {
         case .sev, .sevES, .snp, .tdx: true
         case .none, .auto: false
+        }
+    }
+}
+
+extension GuestProtectionSetting {
+    /// The resolved protection this setting names, or nil for `auto`.
+    public var fixed: GuestProtection? {
+        switch self {
+        case .none: GuestProtection.none
+        case .sev: .sev
+        case .sevES: .sevES
+        case .snp: .snp
+        case .tdx: .tdx
+        case .auto: nil
+        }
+    }
+}
+
+extension AcceleratorSetting {
+    /// The resolved accelerator this setting names, or nil for `auto`.
+    public var fixed: Accelerator? {
+        switch self {
+        case .kvm: .kvm
+        case .tcg: .tcg
+        case .auto: nil
         }
     }
 }

@@ -73,9 +73,9 @@ public struct QEMUConfig: Sendable, Equatable {
     public var validFileMemBackends: [String] = []
 
     // This runtime's additions.
-    public var accelerator = Accelerator.auto
+    public var accelerator = AcceleratorSetting.auto
     public var agentTransport = AgentTransport.auto
-    public var guestProtection = GuestProtection.auto
+    public var guestProtection = GuestProtectionSetting.auto
     /// SEV / SEV-ES guest policy; nil means `defaultSEVPolicy(for:)`.
     public var sevPolicy: UInt32?
     /// SEV-SNP guest policy (SNP_LAUNCH_START POLICY); QEMU's default keeps SMT allowed.
@@ -102,13 +102,13 @@ public struct TDXOptions: Sendable, Equatable {
 
 extension QEMUConfig {
     /// SEV policy bits (AMD SEV API): NODBG = 0x1, ES = 0x4.
-    public static func defaultSEVPolicy(for protection: GuestProtection) -> UInt32 {
+    public static func defaultSEVPolicy(for protection: GuestProtectionSetting) -> UInt32 {
         protection == .sevES ? 0x5 : 0x1
     }
 
     /// The protection the launch path should aim for, folding upstream's `confidential_guest`
     /// into `auto`: `auto` without `confidential_guest` is no protection at all.
-    public var requestedProtection: GuestProtection {
+    public var requestedProtection: GuestProtectionSetting {
         guestProtection == .auto && !confidentialGuest ? .none : guestProtection
     }
 }

@@ -1,8 +1,4 @@
-/// The accelerator QEMU runs the guest with.
-public enum Accelerator: String, Sendable, Equatable, CaseIterable {
-    case kvm
-    case tcg
-}
+import KataCore
 
 /// `-machine type,accel=...,kernel_irqchip=...,confidential-guest-support=...`
 public struct Machine: QEMUArgumentConvertible, Equatable {

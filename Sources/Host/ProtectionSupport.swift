@@ -1,11 +1,4 @@
-/// The kinds of guest a host can launch, named as upstream Kata's `AvailableGuestProtections`.
-public enum GuestProtection: String, Sendable, Equatable, Codable, CaseIterable {
-    case none
-    case sev
-    case sevES = "sev-es"
-    case snp
-    case tdx
-}
+import KataCore
 
 /// Whether one confidential technology can be used here, with the evidence either way.
 public struct ProtectionSupport: Sendable, Equatable, Codable {
