@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "QEMU",
             dependencies: [
-                "KataCore", "Host", "CKataSys",
+                "KataCore", "VirtualMachine", "Host", "CKataSys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,8 +133,8 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "KataCore", "KataConfig", "Hypervisor", "Agent", "OCI", "CKataSys",
-                .product(name: "Logging", package: "swift-log"),
+                "KataCore", "KataConfig", "Hypervisor", "VirtualMachine", "Host", "Firmware", "SEV", "TDX",
+                "Agent", "OCI", "CKataSys", .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: containerd-shim-kata-v2
