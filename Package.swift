@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "KataRuntimeCLI",
             dependencies: [
-                "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX",
+                "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Host
 import KataConfig
+import Runtime
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -32,13 +33,19 @@ public struct CheckCommand: ParsableCommand {
     public func run() throws {
         let report = makeReport()
         print(try Self.render(report, json: json))
-        if !report.canRunVM { throw ExitCode(1) }
+        if !report.canRunVM || report.checks.contains(where: { $0.name == LaunchCheck.name && $0.status == .fail }) {
+            throw ExitCode(1)
+        }
     }
 
-    /// Gathers the facts and judges them.
+    /// Gathers the facts and judges them, then asks the launch planner whether the configuration
+    /// (when one loads) can be launched here as it asks: the same decision sandbox creation makes.
     public func makeReport() -> HostCheckReport {
         let facts = HostFacts.gather(HostProbe(filesystem: HostFilesystem(root: hostRoot)))
-        return HostCheckReport(facts: facts, qemu: QEMUBinary.probe(path: qemuPath()))
+        var report = HostCheckReport(facts: facts, qemu: QEMUBinary.probe(path: qemuPath()))
+        let configuration = Result { try global.loadConfiguration() }
+        report.checks.append(LaunchCheck.judge(configuration, host: facts))
+        return report
     }
 
     /// `--qemu`, else the configured hypervisor path; a configuration that does not load is

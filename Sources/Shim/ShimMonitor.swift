@@ -6,9 +6,10 @@ import NIOHTTP1
 import NIOPosix
 import Runtime
 
-/// The sandbox's management socket (`<state dir>/shim-monitor.sock`, HTTP): `GET /metrics`
-/// answers Prometheus text about the shim and QEMU processes and the guest (agent GetMetrics),
-/// for kata-monitor.
+/// The sandbox's management socket (`<state dir>/shim-monitor.sock`, HTTP), as upstream's:
+/// `GET /metrics` answers Prometheus text about the shim and QEMU processes and the guest (agent
+/// GetMetrics), for kata-monitor; `GET /measurement` the launch measurement computed before the
+/// VM started (JSON), 404 for a plain VM.
 final class ShimMonitor: Sendable {
     private let channel: any Channel
     let socketPath: String
@@ -18,14 +19,12 @@ final class ShimMonitor: Sendable {
         self.socketPath = socketPath
     }
 
-    static func start(socketPath: String, metrics: @escaping @Sendable () async -> String) async throws
-        -> ShimMonitor
-    {
+    static func start(socketPath: String, routes: [String: MonitorRoute]) async throws -> ShimMonitor {
         unlink(socketPath)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(MetricsHandler(metrics: metrics))
+                    channel.pipeline.addHandler(MonitorHandler(routes: routes))
                 }
             }
             .bind(unixDomainSocketPath: socketPath).get()
@@ -38,36 +37,76 @@ final class ShimMonitor: Sendable {
     }
 }
 
-/// Answers GET /metrics; anything else is 404.
-final class MetricsHandler: ChannelInboundHandler, Sendable {
+/// What one GET path answers: a status, a content type and a body.
+struct MonitorRoute: Sendable {
+    struct Reply: Sendable {
+        var status: HTTPResponseStatus
+        var contentType: String
+        var body: String
+    }
+
+    let reply: @Sendable () async -> Reply
+
+    static func prometheus(_ text: @escaping @Sendable () async -> String) -> MonitorRoute {
+        MonitorRoute { Reply(status: .ok, contentType: "text/plain; version=0.0.4", body: await text()) }
+    }
+
+    /// The measurement as JSON, or 404 saying why there is none.
+    static func measurement(_ measurement: ExpectedMeasurement?) -> MonitorRoute {
+        let reply: Reply
+        if let measurement, let data = try? JSONEncoder.sortedPretty.encode(measurement) {
+            reply = Reply(
+                status: .ok, contentType: "application/json", body: String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            reply = Reply(
+                status: .notFound, contentType: "text/plain",
+                body: "no launch measurement: this sandbox is not a confidential guest\n")
+        }
+        return MonitorRoute { reply }
+    }
+}
+
+extension JSONEncoder {
+    /// Stable output for reports: sorted keys, indented.
+    static var sortedPretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}
+
+/// Answers GET on the known paths; anything else is 404.
+final class MonitorHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
-    let metrics: @Sendable () async -> String
+    let routes: [String: MonitorRoute]
 
-    init(metrics: @escaping @Sendable () async -> String) { self.metrics = metrics }
+    init(routes: [String: MonitorRoute]) { self.routes = routes }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first
+            .map(String.init) ?? ""
+        let route = head.method == .GET ? routes[path] : nil
         let loop = context.eventLoop
-        let promise = loop.makePromise(of: String.self)
-        if found {
-            promise.completeWithTask { await self.metrics() }
+        let promise = loop.makePromise(of: MonitorRoute.Reply.self)
+        if let route {
+            promise.completeWithTask { await route.reply() }
         } else {
-            promise.succeed("not found\n")
+            promise.succeed(MonitorRoute.Reply(status: .notFound, contentType: "text/plain", body: "not found\n"))
         }
         let bound = NIOLoopBound((context, self), eventLoop: loop)
-        promise.futureResult.whenSuccess { body in
+        promise.futureResult.whenSuccess { reply in
             let (context, handler) = bound.value
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
-            headers.add(name: "Content-Length", value: "\(body.utf8.count)")
-            let status: HTTPResponseStatus = found ? .ok : .notFound
+            headers.add(name: "Content-Type", value: reply.contentType)
+            headers.add(name: "Content-Length", value: "\(reply.body.utf8.count)")
             context.write(
                 handler.wrapOutboundOut(
-                    .head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                    .head(HTTPResponseHead(version: head.version, status: reply.status, headers: headers))),
                 promise: nil)
-            context.write(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+            context.write(
+                handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
             let written = context.writeAndFlush(handler.wrapOutboundOut(.end(nil)))
             if !head.isKeepAlive {
                 // HTTP/1.0 without keep-alive: the end of the body is the end of the connection.

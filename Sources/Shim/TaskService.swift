@@ -296,7 +296,10 @@ public actor TaskService {
         do {
             monitor = try await ShimMonitor.start(
                 socketPath: created.paths.stateDirectory + "/shim-monitor.sock",
-                metrics: { await Self.metricsText(sandbox: created) })
+                routes: [
+                    "/metrics": .prometheus { await Self.metricsText(sandbox: created) },
+                    "/measurement": .measurement(nil),  // wired to the launch plan at integration
+                ])
         } catch {
             logger.warning("management socket not available: \(error)")
         }
