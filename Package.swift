@@ -136,7 +136,8 @@ let package = Package(
         .target(
             name: "Shim",
             dependencies: [
-                "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "VirtualMachine", "QEMU",
+                "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "VirtualMachine",
+                "QEMU",
                 "Host", "Agent", "OCI", "TTRPC",
                 "Protocols",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -147,7 +148,8 @@ let package = Package(
             ]),
 
         .executableTarget(
-            name: "ShimMain", dependencies: ["Shim", "Agent", "VirtualMachine"], path: "Sources/containerd-shim-kata-v2"),
+            name: "ShimMain", dependencies: ["Shim", "Agent", "VirtualMachine"],
+            path: "Sources/containerd-shim-kata-v2"),
 
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(

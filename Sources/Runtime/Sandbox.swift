@@ -57,7 +57,8 @@ public actor Sandbox {
     /// shared directory when the plan shares one. On failure everything made so far is undone.
     /// `configuration` is the one the plan was made from (the agent's settings are read here).
     public static func create(
-        plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths, dialer: @escaping AgentDialer,
+        plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths,
+        dialer: @escaping AgentDialer,
         backend: any VirtualMachineBackend = QEMUBackend(), health: HealthCheckPolicy = .standard,
         logger: Logger
     ) async throws -> Sandbox {
@@ -65,7 +66,8 @@ public actor Sandbox {
         try Identifier.validate(id, field: "sandbox id")
         guard paths.sandboxID == id, plan.vm.runDirectory == paths.vmDirectory else {
             throw KataError(
-                .invalidArgument, "sandbox \(id): the launch plan was made for other paths than \(paths.stateDirectory)")
+                .invalidArgument,
+                "sandbox \(id): the launch plan was made for other paths than \(paths.stateDirectory)")
         }
         let shareReadOnly = plan.vm.shares.contains { $0.readOnly }
         var logger = logger
@@ -88,7 +90,10 @@ public actor Sandbox {
                 SandboxRequest(
                     hostname: String(id.prefix(63)), sandboxID: id,
                     storages: plan.guestShare.map { share in
-                        [.virtio9p(tag: share.tag, mountPoint: SandboxPaths.guestSharedMount, msize: share.msize)]
+                        [
+                            .virtio9p(
+                                tag: share.tag, mountPoint: SandboxPaths.guestSharedMount, msize: share.msize)
+                        ]
                     } ?? [], kernelModules: configuration.agent.kernelModules))
             logger.info(
                 "sandbox ready",

@@ -47,7 +47,8 @@ public actor TaskService {
     public init(
         namespace: String, shimID: String, events: EventPublisher, dialer: @escaping AgentDialer,
         backend: any VirtualMachineBackend = QEMUBackend(),
-        hostFacts: @escaping @Sendable () -> HostFacts = { HostFacts.gather() }, health: HealthCheckPolicy = .standard,
+        hostFacts: @escaping @Sendable () -> HostFacts = { HostFacts.gather() },
+        health: HealthCheckPolicy = .standard,
         loadConfiguration: @escaping @Sendable ([String: String], String?) throws -> KataConfiguration,
         stateRoot: String = SandboxPaths.defaultStateRoot,
         sharedRoot: String = SandboxPaths.defaultSharedRoot,

@@ -42,7 +42,9 @@ import VirtualMachine
     private func waitForMarker(in log: String, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains(TestGuest.readyMarker) {
+            if let text = try? String(contentsOfFile: log, encoding: .utf8),
+                text.contains(TestGuest.readyMarker)
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -12,7 +12,8 @@ import VirtualMachine
 
     func base() -> QEMUCommandLine {
         QEMUCommandLine(
-            machine: Machine(accelerator: .kvm), cpu: CPU(model: "host"), memory: Memory(size: .mebibytes(2048)))
+            machine: Machine(accelerator: .kvm), cpu: CPU(model: "host"),
+            memory: Memory(size: .mebibytes(2048)))
     }
 
     @Test func base64MatchesRFC4648() {
@@ -35,7 +36,8 @@ import VirtualMachine
         ]
         #expect(commandLine.arguments.joined(separator: " ") == expected.joined(separator: " "))
         let es = SEVGuest(
-            bits: Self.bits, policy: 0x7, kernelHashes: false, dhCertFile: "/g/dh.b64", sessionFile: "/g/s.b64")
+            bits: Self.bits, policy: 0x7, kernelHashes: false, dhCertFile: "/g/dh.b64",
+            sessionFile: "/g/s.b64")
         #expect(
             es.qemuArguments == [
                 "-object",

@@ -11,13 +11,17 @@ import VirtualMachine
     static let kernelCommandLine = "console=ttyS0 panic=1 quiet agent.log=debug"
 
     /// A plain sandbox VM as the launch planner describes one under TCG.
-    static func plain(_ edit: (inout VirtualMachineDescription) -> Void = { _ in }) -> VirtualMachineDescription {
+    static func plain(_ edit: (inout VirtualMachineDescription) -> Void = { _ in })
+        -> VirtualMachineDescription
+    {
         var vm = VirtualMachineDescription(
-            sandboxID: "sb1", runDirectory: "/run/vc/sbs/sb1/vm", hypervisorPath: "/usr/bin/qemu-system-x86_64",
+            sandboxID: "sb1", runDirectory: "/run/vc/sbs/sb1/vm",
+            hypervisorPath: "/usr/bin/qemu-system-x86_64",
             accelerator: .tcg, cpuModel: "max", vcpus: 2, memoryMiB: 512, kernel: "/k/vmlinux",
             initrd: "/k/initrd.img", kernelCommandLine: kernelCommandLine,
             shares: [SharedDirectory(hostPath: "/s/sb1/shared", tag: "kataShared")],
-            agentChannel: .virtioSerial(socketPath: "/run/vc/sbs/sb1/vm/agent.sock"), entropySource: "/dev/urandom")
+            agentChannel: .virtioSerial(socketPath: "/run/vc/sbs/sb1/vm/agent.sock"),
+            entropySource: "/dev/urandom")
         edit(&vm)
         return vm
     }
@@ -45,8 +49,10 @@ import VirtualMachine
     @Test func plainSandboxRendersExactly() throws {
         #expect(
             try Self.arguments(Self.plain()) == [
-                "-name", "sandbox-sb1,debug-threads=on", "-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "2",
-                "-m", "512M", "-kernel", "/k/vmlinux", "-initrd", "/k/initrd.img", "-append", Self.kernelCommandLine,
+                "-name", "sandbox-sb1,debug-threads=on", "-machine", "q35,accel=tcg", "-cpu", "max", "-smp",
+                "2",
+                "-m", "512M", "-kernel", "/k/vmlinux", "-initrd", "/k/initrd.img", "-append",
+                Self.kernelCommandLine,
                 "-device", "virtio-serial-pci,id=serial0",
                 "-chardev", "socket,id=agent,path=/run/vc/sbs/sb1/vm/agent.sock,server=on,wait=off",
                 "-device", "virtserialport,chardev=agent,name=agent.channel.0",
@@ -54,7 +60,8 @@ import VirtualMachine
                 "-device", "virtio-9p-pci,id=share0,fsdev=fsdev-share0,mount_tag=kataShared",
                 "-object", "rng-random,id=rng-rng0,filename=/dev/urandom",
                 "-device", "virtio-rng-pci,id=rng0,rng=rng-rng0",
-                "-chardev", "file,id=console,path=/run/vc/sbs/sb1/vm/console.log", "-serial", "chardev:console",
+                "-chardev", "file,id=console,path=/run/vc/sbs/sb1/vm/console.log", "-serial",
+                "chardev:console",
                 "-no-user-config", "-nodefaults", "-nographic", "--no-reboot",
             ])
     }
@@ -62,7 +69,9 @@ import VirtualMachine
     /// A share the guest only reads is served read-only by QEMU; by default it is writable.
     @Test func readOnlyShareIsReadOnlyForQEMU() throws {
         let readOnly = try Self.arguments(Self.plain { $0.shares[0].readOnly = true }).joined(separator: " ")
-        #expect(readOnly.contains("-fsdev local,id=fsdev-share0,path=/s/sb1/shared,security_model=none,readonly=on"))
+        #expect(
+            readOnly.contains(
+                "-fsdev local,id=fsdev-share0,path=/s/sb1/shared,security_model=none,readonly=on"))
         #expect(!(try Self.arguments(Self.plain()).joined(separator: " ").contains("readonly")))
     }
 
@@ -76,7 +85,9 @@ import VirtualMachine
         ).joined(separator: " ")
         #expect(!joined.contains("9p") && !joined.contains("-fsdev") && !joined.contains("rng"))
         let two = try Self.arguments(
-            Self.plain { $0.shares.append(SharedDirectory(hostPath: "/s/other", tag: "other", readOnly: true)) })
+            Self.plain {
+                $0.shares.append(SharedDirectory(hostPath: "/s/other", tag: "other", readOnly: true))
+            })
         #expect(two.contains("virtio-9p-pci,id=share1,fsdev=fsdev-share1,mount_tag=other"))
     }
 
@@ -110,7 +121,8 @@ import VirtualMachine
     /// upstream's `seccompsandbox` reaches `-sandbox` unchanged, last; nil means no filter.
     @Test func seccompSandboxBecomesTheSandboxOption() throws {
         let value = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
-        #expect(try Self.arguments(Self.plain { $0.seccompSandbox = value }).suffix(2) == ["-sandbox", value])
+        #expect(
+            try Self.arguments(Self.plain { $0.seccompSandbox = value }).suffix(2) == ["-sandbox", value])
         #expect(!(try Self.arguments(Self.plain()).contains("-sandbox")))
     }
 
@@ -118,13 +130,16 @@ import VirtualMachine
     @Test func sandboxVMNeedsOnlyTheFileCapabilities() throws {
         let line = try QEMUCommandLine(rendering: Self.plain())
         #expect(line.hostCapabilities.description == "chown,dac_override,dac_read_search,fowner,fsetid")
-        let sev = try QEMUCommandLine(rendering: Self.confidential(.sev(SEVLaunchOptions(policy: 0x3, bits: Self.bits))))
+        let sev = try QEMUCommandLine(
+            rendering: Self.confidential(.sev(SEVLaunchOptions(policy: 0x3, bits: Self.bits))))
         #expect(sev.hostCapabilities == .memoryLock)
     }
 
     @Test func sevLaunchIsPflashWithKernelHashes() throws {
-        let joined = try Self.arguments(Self.confidential(.sev(SEVLaunchOptions(policy: 0x7, bits: Self.bits))))
-            .joined(separator: " ")
+        let joined = try Self.arguments(
+            Self.confidential(.sev(SEVLaunchOptions(policy: 0x7, bits: Self.bits)))
+        )
+        .joined(separator: " ")
         let expected = [
             "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=sev -cpu host,pmu=off",
             "-smp 2 -m 512M -object sev-guest,id=sev,cbitpos=51,reduced-phys-bits=1,policy=0x7,kernel-hashes=on",
@@ -138,9 +153,12 @@ import VirtualMachine
     /// and every launch option reaches the object.
     @Test func snpLaunchIsBIOSWithEveryOption() throws {
         let options = SNPLaunchOptions(
-            policy: 0x30000, bits: Self.bits, idBlock: "SUQtQkxPQ0s=", idAuth: "SUQtQVVUSA==", hostData: Array(0..<32))
-        let joined = try Self.arguments(Self.confidential(.snp(options), cpuModel: SNPLaunchOptions.vcpuModel))
-            .joined(separator: " ")
+            policy: 0x30000, bits: Self.bits, idBlock: "SUQtQkxPQ0s=", idAuth: "SUQtQVVUSA==",
+            hostData: Array(0..<32))
+        let joined = try Self.arguments(
+            Self.confidential(.snp(options), cpuModel: SNPLaunchOptions.vcpuModel)
+        )
+        .joined(separator: " ")
         let expected = [
             "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=snp -cpu EPYC-v4,pmu=off",
             "-smp 2 -m 512M -object sev-snp-guest,id=snp,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,policy=0x30000",
@@ -158,7 +176,8 @@ import VirtualMachine
     /// TDX takes the JSON object form (the quote socket is nested) and -bios.
     @Test func tdxLaunchIsJSONObjectAndBIOS() throws {
         let options = TDXLaunchOptions(
-            mrConfigID: [UInt8](repeating: 0xab, count: 48), quoteGenerationService: .vsock(cid: 2, port: 4050))
+            mrConfigID: [UInt8](repeating: 0xab, count: 48),
+            quoteGenerationService: .vsock(cid: 2, port: 4050))
         let args = try Self.arguments(
             Self.confidential(.tdx(options), cpuFeatures: ["-vmx-rdseed-exit", "pmu=off"]))
         let object = [
@@ -173,8 +192,12 @@ import VirtualMachine
             ])
         #expect(args[12...].starts(with: ["-bios", "/fw/OVMF.fd", "-kernel"]))
         let unix = try Self.arguments(
-            Self.confidential(.tdx(TDXLaunchOptions(quoteGenerationService: .unix(path: "/var/run/tdx-qgs/qgs.socket")))))
-        #expect(unix.contains(#"{"qom-type":"tdx-guest","id":"tdx","quote-generation-socket":{"type":"unix","path":"/var/run/tdx-qgs/qgs.socket"}}"#))
+            Self.confidential(
+                .tdx(TDXLaunchOptions(quoteGenerationService: .unix(path: "/var/run/tdx-qgs/qgs.socket")))))
+        #expect(
+            unix.contains(
+                #"{"qom-type":"tdx-guest","id":"tdx","quote-generation-socket":{"type":"unix","path":"/var/run/tdx-qgs/qgs.socket"}}"#
+            ))
     }
 
     /// The planner guarantees firmware and KVM for a confidential guest; should a description
@@ -199,7 +222,8 @@ import VirtualMachine
         let joined = argv.joined(separator: " ")
         #expect(joined.contains("-chardev socket,id=qmp,path=/run/vc/sbs/sb1/vm/qmp.sock,server=on,wait=off"))
         #expect(joined.contains("-pidfile /run/vc/sbs/sb1/vm/qemu.pid"))
-        let launched = QEMUInstance.prepared(try QEMUCommandLine(rendering: vm), runDirectory: vm.runDirectory)
+        let launched = QEMUInstance.prepared(
+            try QEMUCommandLine(rendering: vm), runDirectory: vm.runDirectory)
         #expect(Array(argv.dropFirst()) == launched.arguments)
         #expect(QEMUBackend().name == "qemu")
     }

@@ -23,7 +23,10 @@ import VirtualMachine
             #expect(vm.kernel == "/fake/vmlinux" && vm.initrd == "/fake/initrd")
             // `accelerator = auto` on the harness's empty host (no KVM): TCG, decided by the planner.
             #expect(vm.accelerator == .tcg)
-            #expect(vm.shares == [SharedDirectory(hostPath: harness.root + "/shared/c1/shared", tag: "kataShared")])
+            #expect(
+                vm.shares == [
+                    SharedDirectory(hostPath: harness.root + "/shared/c1/shared", tag: "kataShared")
+                ])
             let channel = AgentChannel.virtioSerial(socketPath: vmDirectory + "/agent.sock")
             #expect(vm.agentChannel == channel)
             #expect(harness.backend.dialedChannels.withLock { $0 } == [channel])
@@ -51,7 +54,8 @@ import VirtualMachine
 
     /// A plan without a guest share (`shared_fs = "none"`) gives the agent no 9p storage.
     @Test func noGuestShareMeansNoStorage() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString)")
+            .path
         defer { _ = removeTree(root) }
         let paths = SandboxPaths(sandboxID: "sb1", stateRoot: root + "/sbs", sharedRoot: root + "/shared")
         let vm = VirtualMachineDescription(
@@ -71,7 +75,8 @@ import VirtualMachine
 
     /// A plan made for one sandbox's paths is not launched under another's.
     @Test func aPlanForOtherPathsIsRefused() async throws {
-        let paths = SandboxPaths(sandboxID: "sb2", stateRoot: "/nonexistent/sbs", sharedRoot: "/nonexistent/shared")
+        let paths = SandboxPaths(
+            sandboxID: "sb2", stateRoot: "/nonexistent/sbs", sharedRoot: "/nonexistent/shared")
         let vm = VirtualMachineDescription(
             sandboxID: "sb1", runDirectory: "/nonexistent/sbs/sb1/vm", hypervisorPath: "/nonexistent/qemu",
             accelerator: .tcg, cpuModel: "max", vcpus: 1, memoryMiB: 256, kernel: "/k", initrd: nil,
@@ -79,7 +84,8 @@ import VirtualMachine
         let backend = FakeBackend()
         let failure = await errorCode {
             _ = try await Sandbox.create(
-                plan: LaunchPlan(vm: vm, guestShare: nil, measurement: nil), configuration: KataConfiguration(),
+                plan: LaunchPlan(vm: vm, guestShare: nil, measurement: nil),
+                configuration: KataConfiguration(),
                 paths: paths, dialer: backend.dialer, backend: backend, logger: Logger(label: "test.plan"))
         }
         #expect(failure?.0 == .invalidArgument)

@@ -50,7 +50,8 @@ extension QEMUCommandLine {
     {
         let protection = launch.protection.rawValue
         guard let firmware = vm.firmware else {
-            throw KataError(.invalidConfig, "a \(protection) guest needs a firmware image; the description has none")
+            throw KataError(
+                .invalidConfig, "a \(protection) guest needs a firmware image; the description has none")
         }
         guard vm.accelerator == .kvm else {
             throw KataError(.invalidConfig, "a \(protection) guest needs KVM, not \(vm.accelerator.rawValue)")
@@ -69,8 +70,10 @@ extension QEMUCommandLine {
         case .tdx(let options):
             return .tdx(
                 try TDXGuest(
-                    mrConfigID: options.mrConfigID, mrOwner: options.mrOwner, mrOwnerConfig: options.mrOwnerConfig,
-                    quoteGenerationSocket: options.quoteGenerationService.map(TDXGuest.QuoteGenerationSocket.init)),
+                    mrConfigID: options.mrConfigID, mrOwner: options.mrOwner,
+                    mrOwnerConfig: options.mrOwnerConfig,
+                    quoteGenerationSocket: options.quoteGenerationService.map(
+                        TDXGuest.QuoteGenerationSocket.init)),
                 firmware: firmware)
         }
     }

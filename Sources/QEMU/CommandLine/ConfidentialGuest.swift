@@ -119,10 +119,13 @@ public struct TDXGuest: QEMUArgumentConvertible, Equatable {
     public var quoteGenerationSocket: QuoteGenerationSocket?
 
     public init(
-        id: String = "tdx", mrConfigID: [UInt8]? = nil, mrOwner: [UInt8]? = nil, mrOwnerConfig: [UInt8]? = nil,
+        id: String = "tdx", mrConfigID: [UInt8]? = nil, mrOwner: [UInt8]? = nil,
+        mrOwnerConfig: [UInt8]? = nil,
         quoteGenerationSocket: QuoteGenerationSocket? = nil
     ) throws {
-        for (name, value) in [("mrconfigid", mrConfigID), ("mrowner", mrOwner), ("mrownerconfig", mrOwnerConfig)] {
+        for (name, value) in [
+            ("mrconfigid", mrConfigID), ("mrowner", mrOwner), ("mrownerconfig", mrOwnerConfig),
+        ] {
             if let value, value.count != 48 {
                 throw KataError(.invalidArgument, "tdx-guest \(name) must be 48 bytes, got \(value.count)")
             }
