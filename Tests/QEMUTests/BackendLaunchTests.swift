@@ -39,6 +39,22 @@ import VirtualMachine
         TestGuest.expectGone(qemu.instance)
     }
 
+    /// A launch that fails (here: no such QEMU binary) throws and leaves no run directory.
+    @Test func aFailedLaunchLeavesNothing() async throws {
+        let guest = try TestGuest()
+        defer { guest.cleanUp() }
+        let description = VirtualMachineDescription(
+            sandboxID: "backend-test", runDirectory: guest.runDirectory,
+            hypervisorPath: guest.directory.path + "/no-such-qemu", accelerator: .tcg, cpuModel: "max",
+            vcpus: 1, memoryMiB: 256, kernel: "/nonexistent/vmlinux", initrd: nil, kernelCommandLine: "",
+            agentChannel: .virtioSerial(socketPath: guest.runDirectory + "/agent.sock"))
+        let error = await #expect(throws: KataError.self) {
+            _ = try await QEMUBackend().launch(description, logger: Logger(label: "test.qemu"))
+        }
+        #expect(error?.code == .system)
+        #expect(!FileManager.default.fileExists(atPath: guest.runDirectory))
+    }
+
     private func waitForMarker(in log: String, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
