@@ -95,11 +95,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        // MARK: Hypervisor layer: the runtime's view of a VM, QEMU underneath
-        .target(
-            name: "Hypervisor",
-            dependencies: ["KataCore", "KataConfig", "QEMU", .product(name: "Logging", package: "swift-log")]),
-
         // MARK: OCI runtime-spec types (config.json)
         .target(name: "OCI"),
 
@@ -133,7 +128,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "KataCore", "KataConfig", "Hypervisor", "VirtualMachine", "Host", "Firmware", "SEV", "TDX",
+                "KataCore", "KataConfig", "VirtualMachine", "QEMU", "Host", "Firmware", "SEV", "TDX",
                 "Agent", "OCI", "CKataSys", .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -141,8 +136,9 @@ let package = Package(
         .target(
             name: "Shim",
             dependencies: [
-                "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "Agent", "OCI",
-                "TTRPC",
+                "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "VirtualMachine",
+                "QEMU",
+                "Host", "Agent", "OCI", "TTRPC",
                 "Protocols",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,7 +148,8 @@ let package = Package(
             ]),
 
         .executableTarget(
-            name: "ShimMain", dependencies: ["Shim", "Agent"], path: "Sources/containerd-shim-kata-v2"),
+            name: "ShimMain", dependencies: ["Shim", "Agent", "VirtualMachine"],
+            path: "Sources/containerd-shim-kata-v2"),
 
         // MARK: Command-line front ends (commands live in a library; mains stay thin)
         .target(
@@ -193,19 +190,20 @@ let package = Package(
         .testTarget(
             name: "QEMUTests",
             dependencies: [
-                "QEMU", "Host", "KataCore",
+                "QEMU", "VirtualMachine", "Host", "KataCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "ShimTests",
             dependencies: [
-                "Shim", "Runtime", "Agent", "Hypervisor", "KataConfig", "KataCore", "OCI", "Protocols",
+                "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
+                "Protocols",
             ]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI", "KataCore"]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
-        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),

@@ -1,18 +1,18 @@
 import Agent
-import Hypervisor
 import KataCore
+import VirtualMachine
 
 extension Sandbox {
     /// Dials the agent while watching QEMU: a VM that exits during boot fails the dial at once
     /// with how it exited, instead of the dial retrying until its deadline against a socket
     /// that is gone. A connection that arrives after giving up is closed.
     static func dialWhileRunning(
-        _ vm: any Hypervisor, dialer: @escaping AgentDialer, timeout: Duration
+        _ vm: any RunningVirtualMachine, dialer: @escaping AgentDialer, timeout: Duration
     ) async throws -> any KataAgent {
         let outcome = OnceValue<Result<any KataAgent, any Error>>()
         let dial = Task { () -> (any KataAgent)? in
             do {
-                let agent = try await dialer(vm.agentSocketPath, timeout)
+                let agent = try await dialer(vm.launchDescription.agentChannel, timeout)
                 outcome.set(.success(agent))
                 return agent
             } catch {

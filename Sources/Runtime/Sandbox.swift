@@ -1,21 +1,18 @@
 import Agent
-import Hypervisor
 import KataConfig
 import KataCore
 import Logging
 import OCI
+import QEMU
+import VirtualMachine
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Connects to the agent at the host end of its channel, retrying until `timeout`.
+/// Connects to the agent over the VM's agent channel, retrying until `timeout`.
 public typealias AgentDialer =
-    @Sendable (_ socketPath: String, _ timeout: Duration) async throws -> any KataAgent
-
-/// Starts a VM for a hypervisor plan (QEMU by default; tests may substitute).
-public typealias HypervisorLauncher =
-    @Sendable (_ plan: VMPlan, _ logger: Logger) async throws -> any Hypervisor
+    @Sendable (_ channel: AgentChannel, _ timeout: Duration) async throws -> any KataAgent
 
 /// One pod's VM, its agent connection, and the container root filesystems shared into it.
 /// Every directory, mount and process it makes is recorded in `SandboxState` on disk before
@@ -24,16 +21,17 @@ public actor Sandbox {
     public nonisolated let id: String
     public nonisolated let paths: SandboxPaths
     public nonisolated let configuration: KataConfiguration
-    public nonisolated let hypervisor: any Hypervisor
+    public nonisolated let hypervisor: any RunningVirtualMachine
     public nonisolated let agent: any KataAgent
-    /// QEMU serves the share read-only (the guest cannot create mount points in a root).
+    /// The backend serves the share read-only (the guest cannot create mount points in a root).
     public nonisolated let shareReadOnly: Bool
     private var state: SandboxState
     private let logger: Logger
     private nonisolated let watchdog: SandboxWatchdog
 
     private init(
-        id: String, paths: SandboxPaths, configuration: KataConfiguration, hypervisor: any Hypervisor,
+        id: String, paths: SandboxPaths, configuration: KataConfiguration,
+        hypervisor: any RunningVirtualMachine,
         agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, shareReadOnly: Bool,
         logger: Logger
     ) {
@@ -55,27 +53,33 @@ public actor Sandbox {
     public var containerIDs: [String] { state.containers }
     public var hypervisorPID: Int32 { hypervisor.pid }
 
-    /// Boots the VM, connects the agent and has it mount the shared directory (read-only for
-    /// QEMU with `shareReadOnly`). On failure everything made so far is undone.
+    /// Boots the VM the launch planner described, connects the agent and has it mount the
+    /// shared directory when the plan shares one. On failure everything made so far is undone.
+    /// `configuration` is the one the plan was made from (the agent's settings are read here).
     public static func create(
-        id: String, configuration: KataConfiguration, paths: SandboxPaths, dialer: @escaping AgentDialer,
-        launcher: HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
-        shareReadOnly: Bool = false, logger: Logger
+        plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths,
+        dialer: @escaping AgentDialer,
+        backend: any VirtualMachineBackend = QEMUBackend(), health: HealthCheckPolicy = .standard,
+        logger: Logger
     ) async throws -> Sandbox {
+        let id = plan.vm.sandboxID
         try Identifier.validate(id, field: "sandbox id")
+        guard paths.sandboxID == id, plan.vm.runDirectory == paths.vmDirectory else {
+            throw KataError(
+                .invalidArgument,
+                "sandbox \(id): the launch plan was made for other paths than \(paths.stateDirectory)")
+        }
+        let shareReadOnly = plan.vm.shares.contains { $0.readOnly }
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
         try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
-        var hypervisor: (any Hypervisor)?
+        var hypervisor: (any RunningVirtualMachine)?
         var agent: (any KataAgent)?
         do {
-            let plan = try VMPlan(
-                sandboxID: id, runDirectory: paths.vmDirectory, sharedDirectory: paths.sharedDirectory,
-                configuration: configuration.hypervisor, shareReadOnly: shareReadOnly)
             let started = ContinuousClock.now
-            let vm = try await launcher(plan, logger)
+            let vm = try await backend.launch(plan.vm, logger: logger)
             hypervisor = vm
             state.hypervisorPID = vm.pid
             try state.save()
@@ -85,11 +89,12 @@ public actor Sandbox {
             try await connected.createSandbox(
                 SandboxRequest(
                     hostname: String(id.prefix(63)), sandboxID: id,
-                    storages: [
-                        .virtio9p(
-                            tag: plan.shareTag, mountPoint: SandboxPaths.guestSharedMount,
-                            msize: UInt32(clamping: configuration.hypervisor.msize9p))
-                    ], kernelModules: configuration.agent.kernelModules))
+                    storages: plan.guestShare.map { share in
+                        [
+                            .virtio9p(
+                                tag: share.tag, mountPoint: SandboxPaths.guestSharedMount, msize: share.msize)
+                        ]
+                    } ?? [], kernelModules: configuration.agent.kernelModules))
             logger.info(
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
@@ -141,9 +146,6 @@ public actor Sandbox {
         }
         try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
     }
-
-    /// QEMU, as the shim and `kata-runtime` start it.
-    public static let qemuLauncher: HypervisorLauncher = { try await QEMUHypervisor.launch($0, logger: $1) }
 
     /// Stops the VM (the agent first, then QEMU gracefully, then by force) and removes every
     /// mount and directory the sandbox made. A dead sandbox (see `deathReason`) is not asked

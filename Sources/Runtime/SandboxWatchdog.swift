@@ -1,6 +1,6 @@
 import Agent
-import Hypervisor
 import KataCore
+import VirtualMachine
 
 /// How often and how patiently the agent is asked whether it still serves.
 public struct HealthCheckPolicy: Sendable, Equatable {
@@ -28,7 +28,7 @@ final class SandboxWatchdog: Sendable {
     private let outcome = OnceValue<String?>()
     private let health: Task<Void, Never>
 
-    init(hypervisor: any Hypervisor, agent: any KataAgent, policy: HealthCheckPolicy) {
+    init(hypervisor: any RunningVirtualMachine, agent: any KataAgent, policy: HealthCheckPolicy) {
         let outcome = outcome
         Task {
             let how = await hypervisor.waitForExit()

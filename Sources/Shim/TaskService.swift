@@ -1,12 +1,15 @@
 import Agent
 import Foundation
+import Host
 import KataConfig
 import KataCore
 import Logging
 import OCI
 import Protocols
+import QEMU
 import Runtime
 import SwiftProtobuf
+import VirtualMachine
 
 /// containerd's task API for one shim, over one sandbox: the first container creates the VM
 /// (it is the sandbox), later containers of the same pod join it. Requests arrive in
@@ -16,7 +19,9 @@ public actor TaskService {
     let shimID: String
     let events: EventPublisher
     let dialer: AgentDialer
-    let launcher: HypervisorLauncher
+    let backend: any VirtualMachineBackend
+    /// What the launch planner is told about the host (the real one but in tests).
+    let hostFacts: @Sendable () -> HostFacts
     let health: HealthCheckPolicy
     let loadConfiguration:
         @Sendable (_ annotations: [String: String], _ shimConfigPath: String?) throws -> KataConfiguration
@@ -41,7 +46,9 @@ public actor TaskService {
 
     public init(
         namespace: String, shimID: String, events: EventPublisher, dialer: @escaping AgentDialer,
-        launcher: @escaping HypervisorLauncher = Sandbox.qemuLauncher, health: HealthCheckPolicy = .standard,
+        backend: any VirtualMachineBackend = QEMUBackend(),
+        hostFacts: @escaping @Sendable () -> HostFacts = { HostFacts.gather() },
+        health: HealthCheckPolicy = .standard,
         loadConfiguration: @escaping @Sendable ([String: String], String?) throws -> KataConfiguration,
         stateRoot: String = SandboxPaths.defaultStateRoot,
         sharedRoot: String = SandboxPaths.defaultSharedRoot,
@@ -51,7 +58,8 @@ public actor TaskService {
         self.shimID = shimID
         self.events = events
         self.dialer = dialer
-        self.launcher = launcher
+        self.backend = backend
+        self.hostFacts = hostFacts
         self.health = health
         self.loadConfiguration = loadConfiguration
         self.stateRoot = stateRoot
@@ -281,12 +289,16 @@ public actor TaskService {
         let sandboxID = try PodAnnotations(annotations).sandboxID() ?? request.id
         let configuration = try loadConfiguration(annotations, configPath)
         let paths = SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot)
-        let (dialer, launcher, health, logger) = (dialer, launcher, health, logger)
-        let shareReadOnly = Self.guestOnlyReadsTheShare(spec)
+        let (dialer, backend, hostFacts, health, logger) = (dialer, backend, hostFacts, health, logger)
+        let request = LaunchRequest(
+            sandboxID: sandboxID, paths: paths, annotations: annotations,
+            shareReadOnly: Self.guestOnlyReadsTheShare(spec))
         let creation = Task {
-            try await Sandbox.create(
-                id: sandboxID, configuration: configuration, paths: paths, dialer: dialer, launcher: launcher,
-                health: health, shareReadOnly: shareReadOnly, logger: logger)
+            // Planned inside the creation, so a concurrent Create waits for this plan's outcome too.
+            let plan = try LaunchPlanner(configuration: configuration, host: hostFacts()).plan(request)
+            return try await Sandbox.create(
+                plan: plan, configuration: configuration, paths: paths, dialer: dialer, backend: backend,
+                health: health, logger: logger)
         }
         sandboxCreation = creation
         defer { sandboxCreation = nil }

@@ -1,16 +1,19 @@
-import Host
 import KataCore
 import Testing
+import VirtualMachine
 
 @testable import QEMU
 
-/// No SEV/SNP/TDX hardware here: these check the exact launch arguments (a real SEV launch
-/// attempt is in LifecycleTests).
+/// No SEV/SNP/TDX hardware here: these check the exact objects and what `apply` adds (whole
+/// confidential launches rendered from a description are in DescriptionRenderingTests; a real
+/// SEV launch attempt is in LifecycleTests).
 @Suite struct ConfidentialGuestTests {
     static let bits = EncryptionBits(cBitPosition: 51, reducedPhysBits: 1)
 
     func base() -> QEMUCommandLine {
-        QEMUCommandLine(machine: Machine(accelerator: .tcg), memory: Memory(size: .mebibytes(2048)))
+        QEMUCommandLine(
+            machine: Machine(accelerator: .kvm), cpu: CPU(model: "host"),
+            memory: Memory(size: .mebibytes(2048)))
     }
 
     @Test func base64MatchesRFC4648() {
@@ -20,18 +23,19 @@ import Testing
         #expect(Base64.encode(Array("foo".utf8)) == "Zm9v")
     }
 
+    /// `apply` adds the split irqchip, the object and the firmware, and leaves the CPU model
+    /// and the accelerator as the caller set them.
     @Test func sevLaunchPath() throws {
         var commandLine = base()
-        commandLine.apply(
-            .sev(try SEVGuest(bits: Self.bits, policy: 0x3), firmware: "/usr/share/ovmf/OVMF.fd"))
+        commandLine.apply(.sev(SEVGuest(bits: Self.bits, policy: 0x3), firmware: "/usr/share/ovmf/OVMF.fd"))
         let expected = [
-            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=sev -cpu host,pmu=off",
+            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=sev -cpu host",
             "-smp 1 -m 2048M -object sev-guest,id=sev,cbitpos=51,reduced-phys-bits=1,policy=0x3,kernel-hashes=on",
             "-drive if=pflash,format=raw,readonly=on,file=/usr/share/ovmf/OVMF.fd",
             "-no-user-config -nodefaults -nographic --no-reboot",
         ]
         #expect(commandLine.arguments.joined(separator: " ") == expected.joined(separator: " "))
-        let es = try SEVGuest(
+        let es = SEVGuest(
             bits: Self.bits, policy: 0x7, kernelHashes: false, dhCertFile: "/g/dh.b64",
             sessionFile: "/g/s.b64")
         #expect(
@@ -45,7 +49,7 @@ import Testing
         var commandLine = base()
         commandLine.apply(.snp(try SNPGuest(bits: Self.bits), firmware: "/fw/OVMF.fd"))
         let expected = [
-            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=snp -cpu EPYC-v4,pmu=off",
+            "-machine q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=snp -cpu host",
             "-smp 1 -m 2048M -object sev-snp-guest,id=snp,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,policy=0x30000",
             "-bios /fw/OVMF.fd -no-user-config -nodefaults -nographic --no-reboot",
         ]
@@ -69,7 +73,7 @@ import Testing
         #expect(
             commandLine.arguments == [
                 "-machine", "q35,accel=kvm,kernel_irqchip=split,confidential-guest-support=tdx",
-                "-cpu", "host,-vmx-rdseed-exit,pmu=off", "-smp", "1", "-m", "2048M",
+                "-cpu", "host", "-smp", "1", "-m", "2048M",
                 "-object", #"{"qom-type":"tdx-guest","id":"tdx"}"#, "-bios", "/fw/OVMF.inteltdx.fd",
                 "-no-user-config", "-nodefaults", "-nographic", "--no-reboot",
             ])
@@ -90,21 +94,17 @@ import Testing
         #expect(throws: KataError.self) { try TDXGuest(mrConfigID: [0]) }
     }
 
-    /// Without explicit values the object takes the host's CPUID 0x8000001F, or the error says
-    /// the host has none.
-    @Test func encryptionBitsComeFromTheHost() throws {
-        switch Result(catching: { try MemoryEncryptionInfo.current() }) {
-        case .success(let info):
-            let bits = try EncryptionBits.host()
-            #expect(
-                bits == EncryptionBits(cBitPosition: info.cBitPosition, reducedPhysBits: info.reducedPhysBits)
-            )
-        case .failure(let expected):
-            let error = try #require(throws: KataError.self) { try EncryptionBits.host() }
-            #expect(error.code == .unsupported)
-            #expect(error == expected as? KataError)
-            #expect(throws: error) { try SEVGuest(policy: 1) }
-            #expect(throws: error) { try SNPGuest() }
-        }
+    /// MROWNER and MROWNERCONFIG are 48 bytes each, base64 in the JSON object, after MRCONFIGID.
+    @Test func tdxOwnerIdentities() throws {
+        let owner = try TDXGuest(
+            mrOwner: [UInt8](repeating: 0, count: 48), mrOwnerConfig: [UInt8](repeating: 0xff, count: 48))
+        let zeros = String(repeating: "A", count: 64)
+        let ones = String(repeating: "/", count: 64)
+        #expect(
+            owner.qemuArguments[1]
+                == #"{"qom-type":"tdx-guest","id":"tdx","mrowner":""# + zeros + #"","mrownerconfig":""# + ones
+                + #""}"#)
+        let error = #expect(throws: KataError.self) { try TDXGuest(mrOwnerConfig: [1, 2]) }
+        #expect(error?.message.contains("mrownerconfig must be 48 bytes") == true)
     }
 }

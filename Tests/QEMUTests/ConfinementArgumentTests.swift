@@ -1,5 +1,6 @@
 import Host
 import Testing
+import VirtualMachine
 
 @testable import QEMU
 
@@ -28,7 +29,7 @@ import Testing
         #expect(VirtioNet(id: "n", tapInterface: "tap0").hostCapabilities.names == ["net_admin"])
         #expect(VirtioNet(id: "n", tapInterface: "tap0", tapFDs: [3]).hostCapabilities.isEmpty)
         let bits = EncryptionBits(cBitPosition: 51, reducedPhysBits: 1)
-        #expect(try SEVGuest(bits: bits, policy: 1).hostCapabilities.names == ["ipc_lock"])
+        #expect(SEVGuest(bits: bits, policy: 1).hostCapabilities.names == ["ipc_lock"])
         #expect(try SNPGuest(bits: bits).hostCapabilities.names == ["ipc_lock"])
         #expect(VirtioRNG(id: "r").hostCapabilities.isEmpty)
         #expect(VirtioSerial(id: "v").hostCapabilities.isEmpty)
@@ -44,7 +45,7 @@ import Testing
         #expect(commandLine.hostCapabilities == .fileRead)
         commandLine.apply(
             .sev(
-                try SEVGuest(bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1), policy: 1),
+                SEVGuest(bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1), policy: 1),
                 firmware: "/f"))
         #expect(commandLine.hostCapabilities == CapabilitySet.fileRead.union(.memoryLock))
     }

@@ -1,10 +1,11 @@
 import Agent
 import Foundation
-import Hypervisor
 import KataCore
+import Logging
 import OCI
 import Runtime
 import Synchronization
+import VirtualMachine
 
 /// A stand-in for the guest agent (unit tests of the shim's and runtime's logic; the
 /// integration tests use the real agent in a real VM). Processes exit when signalled or when
@@ -14,6 +15,7 @@ final class FakeAgent: KataAgent {
         var closed = false
         var unresponsive = false
         var calls: [String] = []
+        var sandboxRequests: [SandboxRequest] = []
         var stdin: [String: [UInt8]] = [:]
         var stdinClosed: [String: [UInt8]] = [:]
         var exits: [String: Int32] = [:]
@@ -81,7 +83,11 @@ final class FakeAgent: KataAgent {
         return true
     }
     func version() async throws -> AgentVersion { AgentVersion(agentVersion: "fake", grpcVersion: "0") }
-    func createSandbox(_ sandbox: SandboxRequest) async throws { try record("createSandbox") }
+    func createSandbox(_ sandbox: SandboxRequest) async throws {
+        try record("createSandbox")
+        state.withLock { $0.sandboxRequests.append(sandbox) }
+    }
+    var sandboxRequests: [SandboxRequest] { state.withLock { $0.sandboxRequests } }
     func destroySandbox() async throws { try record("destroySandbox") }
     func createContainer(_ container: ContainerRequest) async throws {
         try record("createContainer \(container.id)")
@@ -138,11 +144,19 @@ final class FakeAgent: KataAgent {
 }
 
 /// A stand-in VM: no process, an exit that `crash()` or `stop` brings about.
-final class FakeHypervisor: Hypervisor {
+final class FakeHypervisor: RunningVirtualMachine {
     let pid: Int32 = 0
-    let agentSocketPath = "/nonexistent/agent.sock"
     let exited = OnceValue<String>()
     let stops = Count()
+    /// Set by `FakeBackend.launch`: a real backend's VM knows its description from the start.
+    let launched = Mutex<VirtualMachineDescription?>(nil)
+
+    var launchDescription: VirtualMachineDescription {
+        guard let description = launched.withLock({ $0 }) else {
+            preconditionFailure("FakeHypervisor asked for its description before FakeBackend launched it")
+        }
+        return description
+    }
 
     func stop(timeout: Duration) async {
         stops.add()
@@ -154,28 +168,41 @@ final class FakeHypervisor: Hypervisor {
 }
 
 /// One fake VM + agent per launch, counted, with an optional boot delay.
-final class FakeBackend: Sendable {
+final class FakeBackend: VirtualMachineBackend {
+    let name = "fake"
     let agent = FakeAgent()
     let hypervisor = FakeHypervisor()
     let launches = Count()
     let bootDelay: Duration
     /// The agent never answers the dial (a guest that never boots), until cancelled.
     let dialHangs: Bool
+    /// The channels the shim dialed, in order.
+    let dialedChannels = Mutex<[AgentChannel]>([])
 
     init(bootDelay: Duration = .zero, dialHangs: Bool = false) {
         self.bootDelay = bootDelay
         self.dialHangs = dialHangs
     }
 
-    var launcher: HypervisorLauncher {
-        { [self] _, _ in
-            launches.add()
-            try await Task.sleep(for: bootDelay)
-            return hypervisor
-        }
+    /// The last description launched (nil before any launch).
+    var lastLaunched: VirtualMachineDescription? { hypervisor.launched.withLock { $0 } }
+
+    func commandLine(for description: VirtualMachineDescription) throws -> [String] {
+        [description.hypervisorPath, "sandbox-\(description.sandboxID)"]
     }
+
+    func launch(_ description: VirtualMachineDescription, logger: Logger) async throws
+        -> any RunningVirtualMachine
+    {
+        launches.add()
+        hypervisor.launched.withLock { $0 = description }
+        try await Task.sleep(for: bootDelay)
+        return hypervisor
+    }
+
     var dialer: AgentDialer {
-        { [agent, dialHangs] _, _ in
+        { [self] channel, _ in
+            dialedChannels.withLock { $0.append(channel) }
             if dialHangs { try await Task.sleep(for: .seconds(3600)) }
             return agent
         }

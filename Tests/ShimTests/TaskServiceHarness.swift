@@ -1,4 +1,5 @@
 import Foundation
+import Host
 import KataConfig
 import KataCore
 import Logging
@@ -33,7 +34,12 @@ final class TaskServiceHarness: Sendable {
         service = TaskService(
             namespace: "test", shimID: "shim",
             events: EventPublisher(address: "", namespace: "test", logger: logger),
-            dialer: backend.dialer, launcher: backend.launcher, health: health,
+            dialer: backend.dialer, backend: backend,
+            hostFacts: { [hostRoot = root + "/host"] in
+                // An empty host: no KVM, no SEV/TDX, no vsock (what the planner sees in tests).
+                HostFacts.gather(
+                    HostProbe(filesystem: HostFilesystem(root: hostRoot), cpuid: { _, _ in nil }))
+            }, health: health,
             loadConfiguration: { [configuration] _, _ in configuration }, stateRoot: root + "/sbs",
             sharedRoot: root + "/shared",
             logger: logger, onShutdown: { shutdowns.add() })

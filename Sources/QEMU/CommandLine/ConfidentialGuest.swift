@@ -1,22 +1,6 @@
 import Host
 import KataCore
-
-/// AMD C-bit position and reduced physical-address bits for SEV/SNP objects: the caller's
-/// values, or the host's CPUID 0x8000001F (throwing `.unsupported`, saying so, when it has none).
-public struct EncryptionBits: Sendable, Equatable {
-    public var cBitPosition: Int
-    public var reducedPhysBits: Int
-
-    public init(cBitPosition: Int, reducedPhysBits: Int) {
-        self.cBitPosition = cBitPosition
-        self.reducedPhysBits = reducedPhysBits
-    }
-
-    public static func host() throws -> EncryptionBits {
-        let info = try MemoryEncryptionInfo.current()
-        return EncryptionBits(cBitPosition: info.cBitPosition, reducedPhysBits: info.reducedPhysBits)
-    }
-}
+import VirtualMachine
 
 /// `-object sev-guest,...` (SEV and SEV-ES; SEV-ES is policy bit 2).
 public struct SEVGuest: QEMUArgumentConvertible, Equatable {
@@ -29,13 +13,13 @@ public struct SEVGuest: QEMUArgumentConvertible, Equatable {
     public var dhCertFile: String?
     public var sessionFile: String?
 
-    /// `bits` nil: the host's CPUID values (throws `.unsupported` where the host has none).
+    /// `bits` are the host's (CPUID 0x8000001F), as the launch planner read them.
     public init(
-        id: String = "sev", bits: EncryptionBits? = nil, policy: UInt32, kernelHashes: Bool = true,
+        id: String = "sev", bits: EncryptionBits, policy: UInt32, kernelHashes: Bool = true,
         dhCertFile: String? = nil, sessionFile: String? = nil
-    ) throws {
+    ) {
         self.id = id
-        self.bits = try bits ?? .host()
+        self.bits = bits
         self.policy = policy
         self.kernelHashes = kernelHashes
         self.dhCertFile = dhCertFile
@@ -61,7 +45,7 @@ public struct SEVGuest: QEMUArgumentConvertible, Equatable {
 
 /// `-object sev-snp-guest,...` (QEMU 8.2+ with SNP support).
 public struct SNPGuest: QEMUArgumentConvertible, Equatable {
-    public static let defaultPolicy: UInt64 = 0x30000
+    public static let defaultPolicy: UInt64 = SNPLaunchOptions.defaultPolicy
 
     public var id: String
     public var bits: EncryptionBits
@@ -73,9 +57,9 @@ public struct SNPGuest: QEMUArgumentConvertible, Equatable {
     public var idBlock: String?
     public var idAuth: String?
 
-    /// `bits` nil: the host's CPUID values (throws `.unsupported` where the host has none).
+    /// `bits` are the host's (CPUID 0x8000001F), as the launch planner read them.
     public init(
-        id: String = "snp", bits: EncryptionBits? = nil, kernelHashes: Bool = true,
+        id: String = "snp", bits: EncryptionBits, kernelHashes: Bool = true,
         policy: UInt64 = defaultPolicy,
         hostData: [UInt8]? = nil, idBlock: String? = nil, idAuth: String? = nil
     ) throws {
@@ -84,7 +68,7 @@ public struct SNPGuest: QEMUArgumentConvertible, Equatable {
                 .invalidArgument, "sev-snp-guest host-data must be 32 bytes, got \(hostData.count)")
         }
         self.id = id
-        self.bits = try bits ?? .host()
+        self.bits = bits
         self.kernelHashes = kernelHashes
         self.policy = policy
         self.hostData = hostData
@@ -129,25 +113,35 @@ public struct TDXGuest: QEMUArgumentConvertible, Equatable {
     public var id: String
     /// 48 bytes placed in the TD's MRCONFIGID (e.g. an initdata digest).
     public private(set) var mrConfigID: [UInt8]?
+    /// 48 bytes each: the TD owner's identity and its configuration (MROWNER, MROWNERCONFIG).
+    public private(set) var mrOwner: [UInt8]?
+    public private(set) var mrOwnerConfig: [UInt8]?
     public var quoteGenerationSocket: QuoteGenerationSocket?
 
     public init(
-        id: String = "tdx", mrConfigID: [UInt8]? = nil, quoteGenerationSocket: QuoteGenerationSocket? = nil
-    )
-        throws
-    {
-        if let mrConfigID, mrConfigID.count != 48 {
-            throw KataError(
-                .invalidArgument, "tdx-guest mrconfigid must be 48 bytes, got \(mrConfigID.count)")
+        id: String = "tdx", mrConfigID: [UInt8]? = nil, mrOwner: [UInt8]? = nil,
+        mrOwnerConfig: [UInt8]? = nil,
+        quoteGenerationSocket: QuoteGenerationSocket? = nil
+    ) throws {
+        for (name, value) in [
+            ("mrconfigid", mrConfigID), ("mrowner", mrOwner), ("mrownerconfig", mrOwnerConfig),
+        ] {
+            if let value, value.count != 48 {
+                throw KataError(.invalidArgument, "tdx-guest \(name) must be 48 bytes, got \(value.count)")
+            }
         }
         self.id = id
         self.mrConfigID = mrConfigID
+        self.mrOwner = mrOwner
+        self.mrOwnerConfig = mrOwnerConfig
         self.quoteGenerationSocket = quoteGenerationSocket
     }
 
     public var qemuArguments: [String] {
         var object: JSONObject = ["qom-type": "tdx-guest", "id": .string(id)]
         if let mrConfigID { object["mrconfigid"] = .string(Base64.encode(mrConfigID)) }
+        if let mrOwner { object["mrowner"] = .string(Base64.encode(mrOwner)) }
+        if let mrOwnerConfig { object["mrownerconfig"] = .string(Base64.encode(mrOwnerConfig)) }
         if let quoteGenerationSocket { object["quote-generation-socket"] = quoteGenerationSocket.json }
         return ["-object", JSONValue.object(object).jsonText]
     }

@@ -95,8 +95,9 @@ public struct QEMUCommandLine: Sendable {
     }
 }
 
-/// A confidential launch path: the protecting object, the CPU model it needs and how the
-/// firmware is loaded (pflash for SEV, `-bios` for SNP and TDX).
+/// A confidential launch path: the protecting object and how the firmware is loaded (pflash
+/// for SEV, `-bios` for SNP and TDX). The CPU model is the caller's: it is measured (SNP), so
+/// it comes from the VM description, not from here.
 public enum ConfidentialGuest: Sendable, Equatable {
     case sev(SEVGuest, firmware: String)
     case snp(SNPGuest, firmware: String)
@@ -104,25 +105,22 @@ public enum ConfidentialGuest: Sendable, Equatable {
 }
 
 extension QEMUCommandLine {
-    /// Turns this command line into a confidential launch: KVM with a split irqchip (the
-    /// encrypted guests' interrupt controller lives in QEMU), the object, CPU and firmware.
+    /// Turns this command line into a confidential launch: a split irqchip (the encrypted
+    /// guests' interrupt controller lives in QEMU), the object and the firmware. The
+    /// accelerator stays as set (it must be KVM; the description's renderer checks that).
     public mutating func apply(_ guest: ConfidentialGuest) {
-        machine.accelerator = .kvm
         machine.kernelIRQChip = .split
         switch guest {
         case .sev(let object, let path):
             machine.confidentialGuestSupport = object.id
-            cpu = CPU(model: "host", features: [.off("pmu")])
             objects.append(object)
             firmware = .pflash(code: path)
         case .snp(let object, let path):
             machine.confidentialGuestSupport = object.id
-            cpu = CPU(model: "EPYC-v4", features: [.off("pmu")])
             objects.append(object)
             firmware = .bios(path)
         case .tdx(let object, let path):
             machine.confidentialGuestSupport = object.id
-            cpu = CPU(model: "host", features: [.removed("vmx-rdseed-exit"), .off("pmu")])
             objects.append(object)
             firmware = .bios(path)
         }

@@ -39,6 +39,14 @@ public final class QEMUInstance: Sendable {
     /// The path of a file in the run directory (for console logs and sockets on the command line).
     public static func path(in runDirectory: String, _ name: String) -> String { runDirectory + "/" + name }
 
+    /// `commandLine` as `launch` runs it: with the QMP socket and pid file in `runDirectory`.
+    public static func prepared(_ commandLine: QEMUCommandLine, runDirectory: String) -> QEMUCommandLine {
+        var commandLine = commandLine
+        commandLine.qmpSocket = QMPSocket(path: path(in: runDirectory, "qmp.sock"))
+        commandLine.pidFile = path(in: runDirectory, "qemu.pid")
+        return commandLine
+    }
+
     /// Creates `runDirectory` (it must not exist), starts QEMU with `commandLine` plus a QMP
     /// socket and pid file there, and waits until QMP is ready. If QEMU exits first, the error
     /// carries its own output. On any failure nothing is left behind.
@@ -47,9 +55,7 @@ public final class QEMUInstance: Sendable {
         logger: Logger = Logger(label: "kata.qemu")
     ) async throws -> QEMUInstance {
         let directory = try RunDirectory(creating: runDirectory)
-        var commandLine = commandLine
-        commandLine.qmpSocket = QMPSocket(path: directory.file("qmp.sock"))
-        commandLine.pidFile = directory.file("qemu.pid")
+        let commandLine = prepared(commandLine, runDirectory: directory.path)
         let outputPath = directory.file("qemu.log")
         var logger = logger
         logger[metadataKey: "subsystem"] = "qemu"
