@@ -22,6 +22,8 @@ public actor Sandbox {
     public nonisolated let paths: SandboxPaths
     public nonisolated let configuration: KataConfiguration
     public nonisolated let hypervisor: any RunningVirtualMachine
+    /// What the planner decided, including the expected launch measurement.
+    public nonisolated let plan: LaunchPlan
     public nonisolated let agent: any KataAgent
     /// The backend serves the share read-only (the guest cannot create mount points in a root).
     public nonisolated let shareReadOnly: Bool
@@ -30,7 +32,7 @@ public actor Sandbox {
     private nonisolated let watchdog: SandboxWatchdog
 
     private init(
-        id: String, paths: SandboxPaths, configuration: KataConfiguration,
+        id: String, paths: SandboxPaths, configuration: KataConfiguration, plan: LaunchPlan,
         hypervisor: any RunningVirtualMachine,
         agent: any KataAgent, state: SandboxState, health: HealthCheckPolicy, shareReadOnly: Bool,
         logger: Logger
@@ -40,6 +42,7 @@ public actor Sandbox {
         self.paths = paths
         self.configuration = configuration
         self.hypervisor = hypervisor
+        self.plan = plan
         self.agent = agent
         self.state = state
         self.logger = logger
@@ -78,6 +81,15 @@ public actor Sandbox {
         var hypervisor: (any RunningVirtualMachine)?
         var agent: (any KataAgent)?
         do {
+            if let expected = plan.measurement {
+                // Before the VM exists: what a verifier should find in the guest's attestation report.
+                logger.info(
+                    "expected launch measurement",
+                    metadata: [
+                        "launch_measurement": "\(expected.measurement)", "protection": "\(expected.mode.rawValue)",
+                        "measurement_algorithm": "\(expected.algorithm)",
+                    ])
+            }
             let started = ContinuousClock.now
             let vm = try await backend.launch(plan.vm, logger: logger)
             hypervisor = vm
@@ -99,7 +111,7 @@ public actor Sandbox {
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
             return Sandbox(
-                id: id, paths: paths, configuration: configuration, hypervisor: vm, agent: connected,
+                id: id, paths: paths, configuration: configuration, plan: plan, hypervisor: vm, agent: connected,
                 state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")

@@ -310,7 +310,7 @@ public actor TaskService {
                 socketPath: created.paths.stateDirectory + "/shim-monitor.sock",
                 routes: [
                     "/metrics": .prometheus { await Self.metricsText(sandbox: created) },
-                    "/measurement": .measurement(nil),  // wired to the launch plan at integration
+                    "/measurement": .measurement(created.plan.measurement),
                 ])
         } catch {
             logger.warning("management socket not available: \(error)")
