@@ -28,7 +28,8 @@ extension LaunchPlanner {
         case let explicit:
             // .sev, .sevES, .snp, .tdx: protectionProblem already tied them to confidential_guest.
             let protection = explicit.fixed ?? .none
-            try require(protection, support, because: "hypervisor.qemu.guest_protection = \"\(explicit.rawValue)\"")
+            try require(
+                protection, support, because: "hypervisor.qemu.guest_protection = \"\(explicit.rawValue)\"")
             return protection
         }
     }
@@ -50,7 +51,9 @@ extension LaunchPlanner {
         case .intel: reasons = ["TDX: \(support.tdx.reason)"]
         case .amd: reasons = ["\(amd.displayName): \(self.support(for: amd, support).reason)"]
         case .other:
-            reasons = ["TDX: \(support.tdx.reason)", "\(amd.displayName): \(self.support(for: amd, support).reason)"]
+            reasons = [
+                "TDX: \(support.tdx.reason)", "\(amd.displayName): \(self.support(for: amd, support).reason)",
+            ]
         }
         throw KataError(
             .unsupported,
@@ -58,7 +61,9 @@ extension LaunchPlanner {
                 + reasons.joined(separator: "; ") + "); refusing to start an unprotected VM")
     }
 
-    private func require(_ protection: GuestProtection, _ support: ConfidentialSupport, because key: String) throws {
+    private func require(_ protection: GuestProtection, _ support: ConfidentialSupport, because key: String)
+        throws
+    {
         let entry = self.support(for: protection, support)
         guard entry.available else {
             throw KataError(
@@ -68,7 +73,8 @@ extension LaunchPlanner {
         }
     }
 
-    private func support(for protection: GuestProtection, _ support: ConfidentialSupport) -> ProtectionSupport {
+    private func support(for protection: GuestProtection, _ support: ConfidentialSupport) -> ProtectionSupport
+    {
         switch protection {
         case .sev: support.sev
         case .sevES: support.sevES
@@ -150,7 +156,9 @@ extension LaunchPlanner {
 
     /// The guest CPU model and its feature switches (the backend's spelling). The vCPU model of an
     /// SNP guest is part of its measurement (its CPUID signature), hence the shared constant.
-    func cpu(accelerator: Accelerator, protection: GuestProtection) throws -> (model: String, features: [String]) {
+    func cpu(accelerator: Accelerator, protection: GuestProtection) throws -> (
+        model: String, features: [String]
+    ) {
         let configured = configuration.hypervisor.cpuFeatures.split(separator: ",")
             .map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
         let fixed: (model: String, features: [String])

@@ -68,11 +68,13 @@ extension LaunchPlanner {
 
     /// A decimal integer annotation: digits with an optional leading '-', nothing else (no
     /// spaces, '+', hex or fractions); nil when absent.
-    static func integer(_ annotations: [String: String], _ name: String, allowNegative: Bool) throws -> Int64? {
+    static func integer(_ annotations: [String: String], _ name: String, allowNegative: Bool) throws -> Int64?
+    {
         guard let text = annotations[name] else { return nil }
         let shown = text.count > 40 ? String(text.prefix(40)) + "..." : text
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else {
             throw KataError(.invalidConfig, "\(name): '\(shown)' is not a decimal integer")
         }
         guard let value = Int64(text) else {

@@ -20,7 +20,8 @@ extension LaunchPlanner {
             return Sharing(
                 shares: [
                     SharedDirectory(
-                        hostPath: request.paths.sharedDirectory, tag: Self.shareTag, readOnly: request.shareReadOnly)
+                        hostPath: request.paths.sharedDirectory, tag: Self.shareTag,
+                        readOnly: request.shareReadOnly)
                 ], guestShare: GuestShare(tag: Self.shareTag, msize: UInt32(clamping: q.msize9p)))
         case "none":
             return Sharing(shares: [], guestShare: nil)
@@ -45,12 +46,15 @@ extension LaunchPlanner {
                 throw KataError(
                     .unsupported,
                     "hypervisor.qemu.agent_transport = \"vsock\": \(host.vhostVsock.path) does not exist "
-                        + "(load vhost_vsock), so the guest cannot get a vsock; use \"virtio-serial\" or \"auto\"")
+                        + "(load vhost_vsock), so the guest cannot get a vsock; use \"virtio-serial\" or \"auto\""
+                )
             }
-            return .vsock(guestCID: Self.guestCID(sandboxID: request.sandboxID), port: AgentChannel.agentVsockPort)
+            return .vsock(
+                guestCID: Self.guestCID(sandboxID: request.sandboxID), port: AgentChannel.agentVsockPort)
         case .auto:
             guard host.supportsVSocks else { return serial }
-            return .vsock(guestCID: Self.guestCID(sandboxID: request.sandboxID), port: AgentChannel.agentVsockPort)
+            return .vsock(
+                guestCID: Self.guestCID(sandboxID: request.sandboxID), port: AgentChannel.agentVsockPort)
         }
     }
 

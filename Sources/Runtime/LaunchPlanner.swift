@@ -12,8 +12,10 @@ public struct LaunchRequest: Sendable {
     /// The guest only reads the share: the backend serves it read-only.
     public var shareReadOnly: Bool
 
-    public init(sandboxID: String, paths: SandboxPaths, annotations: [String: String] = [:], shareReadOnly: Bool = false)
-    {
+    public init(
+        sandboxID: String, paths: SandboxPaths, annotations: [String: String] = [:],
+        shareReadOnly: Bool = false
+    ) {
         self.sandboxID = sandboxID
         self.paths = paths
         self.annotations = annotations
@@ -51,7 +53,8 @@ public struct LaunchPlanner: Sendable {
         }
         guard !q.initrd.isEmpty else {
             throw KataError(
-                .invalidConfig, "hypervisor.qemu.initrd: no initrd configured (rootfs images are not supported yet)")
+                .invalidConfig,
+                "hypervisor.qemu.initrd: no initrd configured (rootfs images are not supported yet)")
         }
         let protection = try resolveProtection()
         let accelerator = try resolveAccelerator(for: protection)
@@ -64,7 +67,8 @@ public struct LaunchPlanner: Sendable {
         let cpu = try cpu(accelerator: accelerator, protection: protection)
         let vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,
-            machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model, cpuFeatures: cpu.features,
+            machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model,
+            cpuFeatures: cpu.features,
             vcpus: sizing.vcpus, memoryMiB: sizing.memoryMiB, kernel: q.kernel, initrd: q.initrd,
             kernelCommandLine: Self.kernelCommandLine(q.kernelParams), firmware: firmware,
             shares: sharing.shares, agentChannel: try agentChannel(request),

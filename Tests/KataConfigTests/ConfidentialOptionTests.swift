@@ -8,7 +8,8 @@ import Testing
 @Suite struct ConfidentialOptionTests {
     private func load(_ lines: String) throws -> QEMUConfig {
         try withTemporaryDirectory { dir in
-            try loadFile(try write(minimalConfig + lines + "\n", to: "c.toml", in: dir)).configuration.hypervisor
+            try loadFile(try write(minimalConfig + lines + "\n", to: "c.toml", in: dir)).configuration
+                .hypervisor
         }
     }
 
@@ -32,11 +33,15 @@ import Testing
         let message = try refusal("snp_policy = 0x30000\nsnp_guest_policy = 0x70000")
         // Whichever key is stored second names the first.
         #expect(
-            message.contains("hypervisor.qemu.snp_guest_policy: 0x70000 contradicts hypervisor.qemu.snp_policy = 0x30000")
+            message.contains(
+                "hypervisor.qemu.snp_guest_policy: 0x70000 contradicts hypervisor.qemu.snp_policy = 0x30000")
                 || message.contains(
-                    "hypervisor.qemu.snp_policy: 0x30000 contradicts hypervisor.qemu.snp_guest_policy = 0x70000"),
+                    "hypervisor.qemu.snp_policy: 0x30000 contradicts hypervisor.qemu.snp_guest_policy = 0x70000"
+                ),
             "\(message)")
-        #expect(try refusal("snp_guest_policy = 0x10000").contains("snp_guest_policy: bit 17 (reserved) must be set"))
+        #expect(
+            try refusal("snp_guest_policy = 0x10000").contains(
+                "snp_guest_policy: bit 17 (reserved) must be set"))
     }
 
     @Test func idBlockAndAuthAreBase64OfTheirSizes() throws {

@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func snpUsesUpstreamsPolicyKey() throws {
-        let text = try String(contentsOfFile: "\(Self.directory)/configuration-qemu-snp.toml", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: "\(Self.directory)/configuration-qemu-snp.toml", encoding: .utf8)
         #expect(text.contains("\nsnp_guest_policy = 0x30000\n") && !text.contains("\nsnp_policy ="))
     }
 
@@ -64,7 +65,8 @@ import Testing
         let makefile = try String(contentsOfFile: "\(Self.directory)/../Makefile", encoding: .utf8)
         #expect(
             makefile.contains(
-                "install -D -m 0644 $(KERNEL_DIR)/vmlinuz /usr/share/kata-containers/vmlinuz-confidential.container"))
+                "install -D -m 0644 $(KERNEL_DIR)/vmlinuz /usr/share/kata-containers/vmlinuz-confidential.container"
+            ))
     }
 
     @Test func tdx() throws {

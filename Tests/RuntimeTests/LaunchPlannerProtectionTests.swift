@@ -46,7 +46,9 @@ import VirtualMachine
             return .launches(.none, plainAccelerator)
 
         case (.autoConfidential, .plainIntel):
-            return .refused(["confidential_guest = true: this host offers no confidential", "TDX: " + Self.noTDX])
+            return .refused([
+                "confidential_guest = true: this host offers no confidential", "TDX: " + Self.noTDX,
+            ])
         case (.autoConfidential, .plainAMD):
             return .refused(["offers no confidential guest technology", "SEV: kvm_amd parameter sev is N"])
         case (.autoConfidential, .amdSEVOnly), (.autoConfidential, .amdSNP):
@@ -58,9 +60,13 @@ import VirtualMachine
         case (.sev, .amdSEVOnly), (.sev, .amdSNP): return .launches(.sev, .kvm)
         case (.sev, .noKVM): return .refused(["an SEV guest needs KVM", Self.noKVM])
         case (.sev, .plainAMD):
-            return .refused(["guest_protection = \"sev\": this host cannot launch an SEV guest: kvm_amd parameter sev is N"])
+            return .refused([
+                "guest_protection = \"sev\": this host cannot launch an SEV guest: kvm_amd parameter sev is N"
+            ])
         case (.sev, _):
-            return .refused(["guest_protection = \"sev\": this host cannot launch an SEV guest", Self.noKVMAMD])
+            return .refused([
+                "guest_protection = \"sev\": this host cannot launch an SEV guest", Self.noKVMAMD,
+            ])
 
         case (.sevES, .amdSNP): return .launches(.sevES, .kvm)
         case (.sevES, .noKVM): return .refused(["an SEV-ES guest needs KVM", Self.noKVM])
@@ -69,7 +75,8 @@ import VirtualMachine
         case (.sevES, _): return .refused(["cannot launch an SEV-ES guest", Self.noKVMAMD + "/sev_es"])
 
         case (.snp, .amdSNP), (.sevSNPGuest, .amdSNP): return .launches(.snp, .kvm)
-        case (.snp, .noKVM), (.sevSNPGuest, .noKVM): return .refused(["an SEV-SNP guest needs KVM", Self.noKVM])
+        case (.snp, .noKVM), (.sevSNPGuest, .noKVM):
+            return .refused(["an SEV-SNP guest needs KVM", Self.noKVM])
         case (.snp, .amdSEVOnly), (.snp, .plainAMD):
             return .refused([
                 "guest_protection = \"snp\": this host cannot launch an SEV-SNP guest: kvm_amd parameter sev_snp is N",
@@ -102,14 +109,20 @@ import VirtualMachine
         case .refused(let parts):
             let message = refusal(.unsupported) { try plan(configuration, on: host) }
             for part in parts { #expect(message.contains(part), "\(message)") }
-            if parts.contains(Self.noKVM) { #expect(message.hasSuffix("\(host.root)/dev/kvm does not exist"), "\(message)") }
+            if parts.contains(Self.noKVM) {
+                #expect(message.hasSuffix("\(host.root)/dev/kvm does not exist"), "\(message)")
+            }
         }
     }
 
     @Test func sevLaunchCarriesPolicyAndTheHostsEncryptionBits() throws {
         let host = try PlannerHost.make(.amdSNP)
         let vm = try plan(try confidentialConfiguration(host, .sevES), on: host).vm
-        #expect(vm.confidential == .sev(SEVLaunchOptions(policy: 0x5, bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1))))
+        #expect(
+            vm.confidential
+                == .sev(
+                    SEVLaunchOptions(policy: 0x5, bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1)))
+        )
         #expect(vm.cpuModel == "host" && vm.cpuFeatures == ["pmu=off"])
         var configuration = try confidentialConfiguration(host, .auto)
         configuration.hypervisor.sevPolicy = 0x7
@@ -128,7 +141,8 @@ import VirtualMachine
             vm.confidential
                 == .snp(
                     SNPLaunchOptions(
-                        policy: 0x70000, bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1), idBlock: "aWQ=",
+                        policy: 0x70000, bits: EncryptionBits(cBitPosition: 51, reducedPhysBits: 1),
+                        idBlock: "aWQ=",
                         idAuth: "YXV0aA==")))
         #expect(vm.cpuModel == "EPYC-v4" && vm.cpuFeatures == ["pmu=off"])
     }
@@ -142,7 +156,8 @@ import VirtualMachine
             vm.confidential
                 == .tdx(
                     TDXLaunchOptions(
-                        mrConfigID: [UInt8](repeating: 7, count: 48), quoteGenerationService: .vsock(cid: 2, port: 4050))))
+                        mrConfigID: [UInt8](repeating: 7, count: 48),
+                        quoteGenerationService: .vsock(cid: 2, port: 4050))))
         #expect(vm.cpuModel == "host" && vm.cpuFeatures == ["-vmx-rdseed-exit", "pmu=off"])
         configuration.hypervisor.tdx.quoteGenerationServicePort = 0
         vm = try plan(configuration, on: host).vm
@@ -163,7 +178,9 @@ import VirtualMachine
         var configuration = try plainConfiguration(host)
         configuration.hypervisor.accelerator = .kvm
         let message = refusal(.unsupported) { try plan(configuration, on: host) }
-        #expect(message.contains("accelerator = \"kvm\", and KVM is unusable here: \(host.root)/dev/kvm does not exist"))
+        #expect(
+            message.contains(
+                "accelerator = \"kvm\", and KVM is unusable here: \(host.root)/dev/kvm does not exist"))
         configuration.hypervisor.accelerator = .tcg
         #expect(try plan(configuration, on: host).vm.accelerator == .tcg)
     }
@@ -186,7 +203,9 @@ import VirtualMachine
         #expect(try plan(configuration, on: host).vm.cpuFeatures == ["pmu=off"])
         configuration.hypervisor.cpuFeatures = "pmu=off,+avx512f"
         let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
-        #expect(message.hasPrefix("hypervisor.qemu.cpu_features: '+avx512f' cannot be applied to an SEV-SNP guest"))
+        #expect(
+            message.hasPrefix(
+                "hypervisor.qemu.cpu_features: '+avx512f' cannot be applied to an SEV-SNP guest"))
     }
 
     @Test func debugConsoleIsRefusedForAConfidentialGuest() throws {

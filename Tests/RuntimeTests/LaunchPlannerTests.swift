@@ -22,7 +22,9 @@ import VirtualMachine
         return (vm.vcpus, vm.memoryMiB)
     }
 
-    private static func cri(quota: String? = nil, period: String? = nil, memory: String? = nil) -> [String: String] {
+    private static func cri(quota: String? = nil, period: String? = nil, memory: String? = nil) -> [String:
+        String]
+    {
         var annotations: [String: String] = [:]
         annotations[LaunchPlanner.cpuQuotaAnnotation] = quota
         annotations[LaunchPlanner.cpuPeriodAnnotation] = period
@@ -42,34 +44,61 @@ import VirtualMachine
         ("50000", "0", "536870912", 1, 2048 + 512),  // no period: nothing added
         ("1", "100000", "3221225472", 1 + 1, 2048 + 3072),
     ])
-    func workloadIsAddedToTheDefaults(quota: String, period: String, memory: String, vcpus: Int, mib: Int) throws {
+    func workloadIsAddedToTheDefaults(quota: String, period: String, memory: String, vcpus: Int, mib: Int)
+        throws
+    {
         let result = try sized(Self.cri(quota: quota, period: period, memory: memory))
         #expect(result == (vcpus, mib))
     }
 
     @Test func withoutStaticManagementAnnotationsAreIgnored() throws {
-        #expect(try sized(Self.cri(quota: "400000", period: "100000", memory: "1073741824"), staticResources: false) == (1, 2048))
+        #expect(
+            try sized(
+                Self.cri(quota: "400000", period: "100000", memory: "1073741824"), staticResources: false)
+                == (1, 2048))
     }
 
     @Test func confidentialGuestsAreAlwaysSizedStatically() throws {
         let host = try PlannerHost.make(.amdSNP)
         var configuration = try confidentialConfiguration(host, .snp)
         configuration.runtime.staticSandboxResourceMgmt = false
-        let vm = try plan(configuration, on: host, annotations: Self.cri(quota: "150000", period: "100000")).vm
+        let vm = try plan(configuration, on: host, annotations: Self.cri(quota: "150000", period: "100000"))
+            .vm
         #expect(vm.vcpus == 1 + 2)
     }
 
     @Test(arguments: [
-        (cri(quota: "abc", period: "100000"), "io.kubernetes.cri.sandbox-cpu-quota: 'abc' is not a decimal integer"),
-        (cri(quota: " 5", period: "100000"), "io.kubernetes.cri.sandbox-cpu-quota: ' 5' is not a decimal integer"),
-        (cri(quota: "-", period: "100000"), "io.kubernetes.cri.sandbox-cpu-quota: '-' is not a decimal integer"),
-        (cri(quota: "0x10", period: "1"), "io.kubernetes.cri.sandbox-cpu-quota: '0x10' is not a decimal integer"),
+        (
+            cri(quota: "abc", period: "100000"),
+            "io.kubernetes.cri.sandbox-cpu-quota: 'abc' is not a decimal integer"
+        ),
+        (
+            cri(quota: " 5", period: "100000"),
+            "io.kubernetes.cri.sandbox-cpu-quota: ' 5' is not a decimal integer"
+        ),
+        (
+            cri(quota: "-", period: "100000"),
+            "io.kubernetes.cri.sandbox-cpu-quota: '-' is not a decimal integer"
+        ),
+        (
+            cri(quota: "0x10", period: "1"),
+            "io.kubernetes.cri.sandbox-cpu-quota: '0x10' is not a decimal integer"
+        ),
         (cri(period: "-100000"), "io.kubernetes.cri.sandbox-cpu-period: -100000 is negative"),
         (cri(memory: "-1"), "io.kubernetes.cri.sandbox-memory: -1 is negative"),
         (cri(memory: "1.5"), "io.kubernetes.cri.sandbox-memory: '1.5' is not a decimal integer"),
-        (cri(memory: "99999999999999999999999"), "io.kubernetes.cri.sandbox-memory: '99999999999999999999999' does not fit in 64 bits"),
-        (cri(memory: "9223372036854775807"), "io.kubernetes.cri.sandbox-memory: 9223372036854775807 bytes on top of default_memory"),
-        (cri(quota: "9223372036854775807", period: "1"), "asks for 9223372036854775807 vCPUs on top of default_vcpus = 1, more than the 240"),
+        (
+            cri(memory: "99999999999999999999999"),
+            "io.kubernetes.cri.sandbox-memory: '99999999999999999999999' does not fit in 64 bits"
+        ),
+        (
+            cri(memory: "9223372036854775807"),
+            "io.kubernetes.cri.sandbox-memory: 9223372036854775807 bytes on top of default_memory"
+        ),
+        (
+            cri(quota: "9223372036854775807", period: "1"),
+            "asks for 9223372036854775807 vCPUs on top of default_vcpus = 1, more than the 240"
+        ),
         (cri(quota: "24000000", period: "100000"), "asks for 240 vCPUs on top of default_vcpus = 1"),
     ])
     func hostileAnnotationsAreRefusedByName(annotations: [String: String], expected: String) throws {
@@ -105,7 +134,8 @@ import VirtualMachine
         #expect(try channel(.virtioSerial, vsockDevice: true) == serial)
         #expect(try channel(.vsock, vsockDevice: true) == vsock)
         let message = refusal(.unsupported) { try channel(.vsock, vsockDevice: false) }
-        #expect(message.hasPrefix("hypervisor.qemu.agent_transport = \"vsock\": /dev/vhost-vsock does not exist"))
+        #expect(
+            message.hasPrefix("hypervisor.qemu.agent_transport = \"vsock\": /dev/vhost-vsock does not exist"))
     }
 
     @Test func guestCIDIsDeterministicAndAvoidsReservedValues() {
@@ -141,7 +171,9 @@ import VirtualMachine
         var configuration = try plainConfiguration(host)
         configuration.hypervisor.sharedFS = value
         let message = refusal(.unsupported) { try plan(configuration, on: host) }
-        #expect(message.hasPrefix("hypervisor.qemu.shared_fs = \"\(value)\": this runtime does not run virtiofsd"))
+        #expect(
+            message.hasPrefix("hypervisor.qemu.shared_fs = \"\(value)\": this runtime does not run virtiofsd")
+        )
     }
 
     @Test func upstreamsDefaultSharedFSIsVirtioFSAndRefused() throws {
@@ -155,7 +187,9 @@ import VirtualMachine
         for protection in [GuestProtectionSetting.sev, .sevES, .snp] {
             let configuration = try confidentialConfiguration(host, protection, firmware: .debian)
             let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
-            #expect(message.hasPrefix("hypervisor.qemu.firmware: \(host.file("/assets/OVMF.fd")) reserves no SEV hashes table"))
+            #expect(
+                message.hasPrefix(
+                    "hypervisor.qemu.firmware: \(host.file("/assets/OVMF.fd")) reserves no SEV hashes table"))
             #expect(message.contains("OvmfPkg/AmdSev/AmdSevX64.dsc (the AmdSev package)"), "\(message)")
             #expect(message.contains("ovmf-sev"))
         }
@@ -165,10 +199,14 @@ import VirtualMachine
 
     @Test func tdxFirmwareNeedsTDVFMetadata() throws {
         let host = try PlannerHost.make(.intelTDX)
-        let message = refusal(.invalidConfig) { try plan(try confidentialConfiguration(host, .tdx, firmware: .debian), on: host) }
+        let message = refusal(.invalidConfig) {
+            try plan(try confidentialConfiguration(host, .tdx, firmware: .debian), on: host)
+        }
         #expect(message.contains("has no TDX metadata entry"), "\(message)")
         #expect(message.contains("not a TDX firmware"))
-        #expect(try plan(try confidentialConfiguration(host, .tdx, firmware: .tdxOnly), on: host).vm.protection == .tdx)
+        #expect(
+            try plan(try confidentialConfiguration(host, .tdx, firmware: .tdxOnly), on: host).vm.protection
+                == .tdx)
     }
 
     @Test func firmwareIsRequiredAndMustExist() throws {
@@ -179,13 +217,15 @@ import VirtualMachine
         #expect(message.hasPrefix("hypervisor.qemu.firmware: an SEV-SNP guest boots from UEFI firmware"))
         configuration.hypervisor.firmware = host.file("/assets/missing.fd")
         message = refusal(.invalidConfig) { try plan(configuration, on: host) }
-        #expect(message.hasPrefix("hypervisor.qemu.firmware: \(host.file("/assets/missing.fd")):"), "\(message)")
+        #expect(
+            message.hasPrefix("hypervisor.qemu.firmware: \(host.file("/assets/missing.fd")):"), "\(message)")
         // Not OVMF at all: no footer table, so no hashes table either.
         try host.write("/assets/garbage.fd", [UInt8](repeating: 0, count: 4096))
         configuration.hypervisor.firmware = host.file("/assets/garbage.fd")
         message = refusal(.invalidConfig) { try plan(configuration, on: host) }
         #expect(
-            message.hasPrefix("hypervisor.qemu.firmware: \(host.file("/assets/garbage.fd")) reserves no SEV hashes table"),
+            message.hasPrefix(
+                "hypervisor.qemu.firmware: \(host.file("/assets/garbage.fd")) reserves no SEV hashes table"),
             "\(message)")
     }
 
@@ -195,7 +235,8 @@ import VirtualMachine
         try host.write("/assets/vmlinux", Assets.elfVmlinux)
         configuration.hypervisor.kernel = host.file("/assets/vmlinux")
         let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
-        #expect(message.contains("is an ELF vmlinux; with firmware the kernel is started through its EFI stub"))
+        #expect(
+            message.contains("is an ELF vmlinux; with firmware the kernel is started through its EFI stub"))
         // Without firmware (a plain guest) the ELF kernel is QEMU's to load, and not even read.
         var plain = try plainConfiguration(host)
         plain.hypervisor.kernel = "/nonexistent/vmlinux"
@@ -216,8 +257,12 @@ import VirtualMachine
         #expect(try KernelImageFormat.identify(path: host.file("/bz")) == .peBzImage)
         #expect(try KernelImageFormat.identify(path: host.file("/elf")) == .elf)
         #expect(try KernelImageFormat.identify(path: host.file("/short")) == .unknown("only 1 bytes long"))
-        #expect(try KernelImageFormat.identify(path: host.file("/mz")) == .unknown("MZ header without a PE signature at 0x80"))
-        #expect(try KernelImageFormat.identify(path: host.file("/outside")) == .unknown("PE header offset 0xfffffff0 lies outside the file"))
+        #expect(
+            try KernelImageFormat.identify(path: host.file("/mz"))
+                == .unknown("MZ header without a PE signature at 0x80"))
+        #expect(
+            try KernelImageFormat.identify(path: host.file("/outside"))
+                == .unknown("PE header offset 0xfffffff0 lies outside the file"))
         #expect(throws: KataError.self) { try KernelImageFormat.identify(path: host.file("/none")) }
     }
 }
@@ -247,7 +292,10 @@ import VirtualMachine
 
     @Test(arguments: [
         ("configuration-qemu-sev.toml", "guest_protection = \"sev\": this host cannot launch an SEV guest"),
-        ("configuration-qemu-snp.toml", "guest_protection = \"snp\": this host cannot launch an SEV-SNP guest"),
+        (
+            "configuration-qemu-snp.toml",
+            "guest_protection = \"snp\": this host cannot launch an SEV-SNP guest"
+        ),
         ("configuration-qemu-tdx.toml", "guest_protection = \"tdx\": this host cannot launch a TDX guest"),
     ])
     func confidentialFilesAreRefusedOnAPlainHost(name: String, expected: String) throws {

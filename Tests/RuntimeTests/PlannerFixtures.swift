@@ -183,7 +183,8 @@ enum Assets {
         return bytes
     }()
 
-    static let elfVmlinux: [UInt8] = [0x7f, UInt8(ascii: "E"), UInt8(ascii: "L"), UInt8(ascii: "F")]
+    static let elfVmlinux: [UInt8] =
+        [0x7f, UInt8(ascii: "E"), UInt8(ascii: "L"), UInt8(ascii: "F")]
         + [UInt8](repeating: 0, count: 60)
 }
 

@@ -11,7 +11,9 @@ import Testing
         try await withHarness(sharedFS: "none") { harness in
             let failure = await errorCode { _ = try await harness.create("c1") }
             #expect(failure?.0 == .unsupported)
-            #expect(failure?.1.contains("hypervisor.qemu.shared_fs = \"none\" shares no host directory") == true, "\(String(describing: failure))")
+            #expect(
+                failure?.1.contains("hypervisor.qemu.shared_fs = \"none\" shares no host directory") == true,
+                "\(String(describing: failure))")
             #expect(!harness.backend.agent.calls.contains { $0.hasPrefix("createContainer") })
         }
     }
