@@ -39,6 +39,12 @@ extension LaunchPlanner {
                 "hypervisor.qemu.default_vcpus: \(vcpus) is more than the \(Self.maximumVCPUs) vCPUs a QEMU "
                     + "x86_64 guest is given at most")
         }
+        if memory > Self.maximumMemoryMiB {
+            throw KataError(
+                .invalidConfig,
+                "hypervisor.qemu.default_memory: \(memory) MiB is more than the \(Self.maximumMemoryMiB) MiB "
+                    + "(4 TiB) this runtime gives a guest")
+        }
         guard staticResources else { return Sizing(vcpus: vcpus, memoryMiB: memory) }
         let period = try Self.integer(annotations, Self.cpuPeriodAnnotation, allowNegative: false) ?? 0
         let quota = try Self.integer(annotations, Self.cpuQuotaAnnotation, allowNegative: true) ?? 0

@@ -106,6 +106,14 @@ import VirtualMachine
         #expect(message.contains(expected), "\(message)")
     }
 
+    @Test func defaultMemoryAboveTheCapIsRefusedByItsKey() throws {
+        let host = try PlannerHost.make(.plainIntel)
+        var configuration = try plainConfiguration(host)
+        configuration.hypervisor.defaultMemory = (4 << 20) + 1
+        let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
+        #expect(message.hasPrefix("hypervisor.qemu.default_memory: 4194305 MiB is more than"), "\(message)")
+    }
+
     @Test func theVCPUCapIsReachableExactly() throws {
         #expect(try sized(Self.cri(quota: "23900000", period: "100000")).0 == 240)
         let message = refusal(.invalidConfig) { try sized([:], vcpus: 241) }
