@@ -9,10 +9,16 @@ import VirtualMachine
 /// `availableGuestProtection` and `qemu_amd64.go` `enableProtection`): with
 /// `confidential_guest = true` the host decides — TDX when `kvm_intel`'s `tdx` parameter is on,
 /// else SEV-SNP when `kvm_amd`'s `sev_snp` is on, and SNP is used only with `sev_snp_guest =
-/// true` (otherwise the SNP host runs an SEV guest); nothing available is an error. This runtime
-/// keeps that order with two deliberate differences: `sev_snp_guest = true` means SNP or failure
-/// (upstream would still pick TDX on a TDX host, or fall to SEV where only SEV is on), and an
-/// explicit `guest_protection` must be available as named.
+/// true` (otherwise the SNP host runs an SEV guest); nothing available is an error ("This system
+/// doesn't support Confidential Computing"). Upstream's current `availableGuestProtection` no
+/// longer looks at `kvm_amd`'s `sev` parameter (older versions did, after SNP); this runtime
+/// keeps that older step, using `ConfidentialSupport` (module parameter, /dev/sev and the CPUID
+/// bit, each named when missing) rather than the parameter alone. Two deliberate differences:
+/// `sev_snp_guest = true` means SNP or failure (upstream picks TDX on a TDX host before looking
+/// at it, and an older upstream fell to SEV where only SEV was on), and an explicit
+/// `guest_protection` must be available exactly as named. The C-bit comes from the host's CPUID
+/// as upstream's does (`cpuid.AMDMemEncrypt.CBitPosition`); the reduced physical address bits
+/// too, where upstream hard-codes 1 for SNP.
 extension LaunchPlanner {
     /// The protection the configuration asks for, resolved against the host, or a refusal that
     /// names what the host lacks.
