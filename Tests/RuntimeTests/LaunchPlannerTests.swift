@@ -192,8 +192,11 @@ import VirtualMachine
 @Suite struct LaunchPlannerAssetTests {
     @Test func debianOVMFIsRefusedForSEVWithTheFirmwareToUse() throws {
         let host = try PlannerHost.make(.amdSNP)
-        for protection in [GuestProtectionSetting.sev, .sevES, .snp] {
-            let configuration = try confidentialConfiguration(host, protection, firmware: .debian)
+        for (protection, contents) in [
+            (GuestProtectionSetting.sev, Assets.FirmwareContents.debian), (.sevES, .debian), (.snp, .debian),
+            (.snp, .noHashTable),
+        ] {
+            let configuration = try confidentialConfiguration(host, protection, firmware: contents)
             let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
             #expect(
                 message.hasPrefix(
@@ -208,13 +211,25 @@ import VirtualMachine
     @Test func tdxFirmwareNeedsTDVFMetadata() throws {
         let host = try PlannerHost.make(.intelTDX)
         let message = refusal(.invalidConfig) {
-            try plan(try confidentialConfiguration(host, .tdx, firmware: .debian), on: host)
+            try plan(try confidentialConfiguration(host, .tdx, firmware: .amdSEV), on: host)
         }
         #expect(message.contains("has no TDX metadata entry"), "\(message)")
         #expect(message.contains("not a TDX firmware"))
         #expect(
             try plan(try confidentialConfiguration(host, .tdx, firmware: .tdxOnly), on: host).vm.protection
                 == .tdx)
+    }
+
+    /// This machine's Debian OVMF.fd, on a fake SNP host: refused for want of the hashes table.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/ovmf/OVMF.fd")))
+    func debiansRealOVMFIsRefusedForSNP() throws {
+        let host = try PlannerHost.make(.amdSNP)
+        var configuration = try confidentialConfiguration(host, .snp)
+        configuration.hypervisor.firmware = "/usr/share/ovmf/OVMF.fd"
+        let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
+        #expect(
+            message.hasPrefix(
+                "hypervisor.qemu.firmware: /usr/share/ovmf/OVMF.fd reserves no SEV hashes table"))
     }
 
     @Test func firmwareIsRequiredAndMustExist() throws {

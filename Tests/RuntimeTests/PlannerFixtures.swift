@@ -135,8 +135,11 @@ enum Assets {
 
         /// Everything: usable for SEV, SEV-ES, SNP and TDX plans alike.
         static let universal = FirmwareContents()
-        /// Debian's /usr/share/ovmf/OVMF.fd: SEV metadata and reset block, no hashes table.
-        static let debian = FirmwareContents(hashTableGPA: nil, tdvf: false)
+        /// Debian's /usr/share/ovmf/OVMF.fd (PLATFORM.md): SEV-ES reset block, SEV metadata, TDX
+        /// metadata and a hashes-table entry whose GPA is 0.
+        static let debian = FirmwareContents(hashTableGPA: 0)
+        /// No footer-table entry for the hashes table at all, and no TDX metadata.
+        static let noHashTable = FirmwareContents(hashTableGPA: nil, tdvf: false)
         static let amdSEV = FirmwareContents(tdvf: false)
         static let tdxOnly = FirmwareContents(hashTableGPA: nil, sevESResetBlock: false, sevMetadata: false)
     }
