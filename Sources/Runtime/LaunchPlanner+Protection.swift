@@ -109,6 +109,29 @@ extension LaunchPlanner {
         return setting.fixed ?? (usability == .usable ? .kvm : .tcg)
     }
 
+    /// The QEMU object a protection is launched with, and the release that brought it upstream.
+    static func hypervisorObject(for protection: GuestProtection) -> (type: String, since: String)? {
+        switch protection {
+        case .none: nil
+        case .sev, .sevES: ("sev-guest", "2.12")
+        case .snp: ("sev-snp-guest", "9.1")
+        case .tdx: ("tdx-guest", "10.1")
+        }
+    }
+
+    /// Refuses a protection the probed QEMU cannot create (its `-object help` lacks the type).
+    /// Skipped when the caller did not probe QEMU or the probe listed no object types.
+    func checkHypervisorObject(for protection: GuestProtection) throws {
+        guard let object = Self.hypervisorObject(for: protection), let qemu, !qemu.objectTypes.isEmpty,
+            !qemu.objectTypes.contains(object.type)
+        else { return }
+        throw KataError(
+            .unsupported,
+            "hypervisor.qemu.path: \(qemu.path) (\(qemu.version ?? "unknown version")) cannot create the "
+                + "\(object.type) object \(protection.withArticle) guest needs (upstream QEMU has it since "
+                + "\(object.since))")
+    }
+
     /// The confidential launch: policies and identities from the configuration, the C-bit and
     /// reduced physical address bits from the host's CPUID (never looked up by the backend).
     func confidentialLaunch(_ protection: GuestProtection) throws -> ConfidentialLaunch? {

@@ -37,10 +37,14 @@ public struct LaunchRequest: Sendable {
 public struct LaunchPlanner: Sendable {
     public var configuration: KataConfiguration
     public var host: HostFacts
+    /// The configured QEMU as `QEMUBinary.probe` found it, when the caller probed it: a
+    /// confidential guest whose object type it does not list is refused. nil: not checked.
+    public var qemu: QEMUBinary?
 
-    public init(configuration: KataConfiguration, host: HostFacts) {
+    public init(configuration: KataConfiguration, host: HostFacts, qemu: QEMUBinary? = nil) {
         self.configuration = configuration
         self.host = host
+        self.qemu = qemu
     }
 
     /// The share's tag, as upstream names it.
@@ -58,6 +62,7 @@ public struct LaunchPlanner: Sendable {
         }
         let protection = try resolveProtection()
         let accelerator = try resolveAccelerator(for: protection)
+        try checkHypervisorObject(for: protection)
         if protection.isConfidential { try checkConfidentialRules(protection) }
         let firmware = try checkedFirmware(for: protection)
         let sizing = try sizing(

@@ -78,6 +78,8 @@ import Testing
         #expect(qemu.usable, "\(qemu.problem ?? "")")
         #expect(qemu.version?.hasPrefix("QEMU emulator version") == true)
         #expect(qemu.accelerators.contains("tcg"))
+        // QEMU 7.2 here: sev-guest yes, sev-snp-guest and tdx-guest not (PLATFORM.md).
+        #expect(qemu.objectTypes.contains("sev-guest") && qemu.objectTypes.contains("memory-backend-ram"))
     }
 
     @Test func brokenQEMUBinaries() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Host
 import KataConfig
 import KataCore
 import Testing
@@ -163,6 +164,31 @@ import VirtualMachine
         vm = try plan(configuration, on: host).vm
         guard case .tdx(let options) = vm.confidential else { throw KataError(.internal, "not tdx") }
         #expect(options.quoteGenerationService == .unix(path: "/var/run/tdx-qgs/qgs.socket"))
+    }
+
+    @Test func aQEMUWithoutTheObjectTypeIsRefused() throws {
+        let host = try PlannerHost.make(.amdSNP)
+        let configuration = try confidentialConfiguration(host, .snp)
+        let old = QEMUBinary(
+            path: "/usr/bin/qemu-system-x86_64", executable: true, version: "QEMU emulator version 7.2.22",
+            objectTypes: ["memory-backend-ram", "sev-guest"])
+        let planner = LaunchPlanner(configuration: configuration, host: host.facts, qemu: old)
+        let request = LaunchRequest(sandboxID: "sb1", paths: testPaths)
+        let message = refusal(.unsupported) { try planner.plan(request) }
+        #expect(
+            message
+                == "hypervisor.qemu.path: /usr/bin/qemu-system-x86_64 (QEMU emulator version 7.2.22) cannot "
+                + "create the sev-snp-guest object an SEV-SNP guest needs (upstream QEMU has it since 9.1)")
+        // The same QEMU runs an SEV guest; an unprobed QEMU (no object list) is not checked.
+        let sev = try confidentialConfiguration(host, .sev)
+        #expect(
+            try LaunchPlanner(configuration: sev, host: host.facts, qemu: old).plan(request).vm.protection
+                == .sev)
+        var unprobed = old
+        unprobed.objectTypes = []
+        #expect(
+            try LaunchPlanner(configuration: configuration, host: host.facts, qemu: unprobed).plan(request).vm
+                .protection == .snp)
     }
 
     @Test func inconsistentProtectionKeysAreRefusedEvenWithoutTheLoader() throws {
