@@ -21,7 +21,7 @@ extension LaunchPlanner {
             guard !path.isEmpty else {
                 throw KataError(
                     .invalidConfig,
-                    "hypervisor.qemu.firmware: \(protection.withArticle) guest boots from UEFI firmware "
+                    "hypervisor.qemu.firmware: \(protection.plannerArticleName) guest boots from UEFI firmware "
                         + "that measures the kernel; none is configured")
             }
             try checkFirmware(path, for: protection)
@@ -47,7 +47,7 @@ extension LaunchPlanner {
                 throw KataError(
                     .invalidConfig,
                     "hypervisor.qemu.firmware: \(path) reserves no SEV hashes table (no non-zero SEV "
-                        + "hash-table GPA in its OVMF footer table), so \(protection.withArticle) guest's "
+                        + "hash-table GPA in its OVMF footer table), so \(protection.plannerArticleName) guest's "
                         + "kernel, initrd and command line would not be measured; \(Self.sevFirmwareAdvice)")
             }
             if protection == .snp {

@@ -55,10 +55,10 @@ extension LaunchPlanner {
         let reasons: [String]
         switch host.cpu.vendor {
         case .intel: reasons = ["TDX: \(support.tdx.reason)"]
-        case .amd: reasons = ["\(amd.displayName): \(self.support(for: amd, support).reason)"]
+        case .amd: reasons = ["\(amd.plannerName): \(self.support(for: amd, support).reason)"]
         case .other:
             reasons = [
-                "TDX: \(support.tdx.reason)", "\(amd.displayName): \(self.support(for: amd, support).reason)",
+                "TDX: \(support.tdx.reason)", "\(amd.plannerName): \(self.support(for: amd, support).reason)",
             ]
         }
         throw KataError(
@@ -74,7 +74,7 @@ extension LaunchPlanner {
         guard entry.available else {
             throw KataError(
                 .unsupported,
-                "\(key): this host cannot launch \(protection.withArticle) guest: \(entry.reason); "
+                "\(key): this host cannot launch \(protection.plannerArticleName) guest: \(entry.reason); "
                     + "refusing to fall back to a weaker protection")
         }
     }
@@ -101,7 +101,7 @@ extension LaunchPlanner {
             guard usability != .unusable else {
                 let why =
                     protection.isConfidential
-                    ? "\(protection.withArticle) guest needs KVM" : "hypervisor.qemu.accelerator = \"kvm\""
+                    ? "\(protection.plannerArticleName) guest needs KVM" : "hypervisor.qemu.accelerator = \"kvm\""
                 throw KataError(.unsupported, "\(why), and KVM is unusable here: \(host.kvm.usabilityReason)")
             }
             return .kvm
@@ -128,7 +128,7 @@ extension LaunchPlanner {
         throw KataError(
             .unsupported,
             "hypervisor.qemu.path: \(qemu.path) (\(qemu.version ?? "unknown version")) cannot create the "
-                + "\(object.type) object \(protection.withArticle) guest needs (upstream QEMU has it since "
+                + "\(object.type) object \(protection.plannerArticleName) guest needs (upstream QEMU has it since "
                 + "\(object.since))")
     }
 
@@ -165,7 +165,7 @@ extension LaunchPlanner {
         guard let info = host.confidential.memoryEncryption else {
             throw KataError(
                 .unsupported,
-                "\(protection.withArticle) guest needs the host's C-bit position, and CPUID 0x8000001F "
+                "\(protection.plannerArticleName) guest needs the host's C-bit position, and CPUID 0x8000001F "
                     + "reports no memory encryption")
         }
         return EncryptionBits(cBitPosition: info.cBitPosition, reducedPhysBits: info.reducedPhysBits)
@@ -179,7 +179,7 @@ extension LaunchPlanner {
             throw KataError(
                 .invalidConfig,
                 "agent.kata.debug_console_enabled = true: a debug console opens a shell into the guest "
-                    + "for the host, which \(protection.withArticle) guest must not have; set it to false")
+                    + "for the host, which \(protection.plannerArticleName) guest must not have; set it to false")
         }
     }
 
@@ -204,7 +204,7 @@ extension LaunchPlanner {
         if let extra = configured.first(where: { !fixed.features.contains($0) }) {
             throw KataError(
                 .invalidConfig,
-                "hypervisor.qemu.cpu_features: '\(extra)' cannot be applied to \(protection.withArticle) "
+                "hypervisor.qemu.cpu_features: '\(extra)' cannot be applied to \(protection.plannerArticleName) "
                     + "guest, whose vCPU is fixed (\(fixed.model),\(fixed.features.joined(separator: ","))); "
                     + "leave it empty")
         }
@@ -214,7 +214,7 @@ extension LaunchPlanner {
 
 extension GuestProtection {
     /// The technology's usual name, for messages.
-    var displayName: String {
+    var plannerName: String {
         switch self {
         case .none: "unprotected"
         case .sev: "SEV"
@@ -225,5 +225,5 @@ extension GuestProtection {
     }
 
     /// "an SEV", "a TDX": the name with its article.
-    var withArticle: String { (self == .tdx ? "a " : "an ") + displayName }
+    var plannerArticleName: String { (self == .tdx ? "a " : "an ") + plannerName }
 }
