@@ -101,7 +101,8 @@ extension LaunchPlanner {
             guard usability != .unusable else {
                 let why =
                     protection.isConfidential
-                    ? "\(protection.plannerArticleName) guest needs KVM" : "hypervisor.qemu.accelerator = \"kvm\""
+                    ? "\(protection.plannerArticleName) guest needs KVM"
+                    : "hypervisor.qemu.accelerator = \"kvm\""
                 throw KataError(.unsupported, "\(why), and KVM is unusable here: \(host.kvm.usabilityReason)")
             }
             return .kvm
@@ -179,7 +180,8 @@ extension LaunchPlanner {
             throw KataError(
                 .invalidConfig,
                 "agent.kata.debug_console_enabled = true: a debug console opens a shell into the guest "
-                    + "for the host, which \(protection.plannerArticleName) guest must not have; set it to false")
+                    + "for the host, which \(protection.plannerArticleName) guest must not have; set it to false"
+            )
         }
     }
 
