@@ -97,4 +97,25 @@ import Testing
                 "did not finish")
                 == true)
     }
+
+    /// A stand-in QEMU (a shell script) that answers --version, -accel help and -object help.
+    @Test func objectTypesComeFromObjectHelp() throws {
+        let host = try FakeHost()
+        try host.write(
+            "/qemu",
+            """
+            #!/bin/sh
+            case "$1 $2" in
+            "--version ") echo "QEMU emulator version 9.1.0" ;;
+            "-accel help") printf 'Accelerators supported in QEMU binary:\\ntcg\\nkvm\\n' ;;
+            "-object help") printf 'List of user creatable objects:\\n  sev-guest\\n  sev-snp-guest\\n' ;;
+            *) exit 1 ;;
+            esac
+
+            """, mode: 0o755)
+        let qemu = QEMUBinary.probe(path: host.root + "/qemu")
+        #expect(qemu.usable, "\(qemu.problem ?? "")")
+        #expect(qemu.accelerators == ["tcg", "kvm"])
+        #expect(qemu.objectTypes == ["sev-guest", "sev-snp-guest"])
+    }
 }
