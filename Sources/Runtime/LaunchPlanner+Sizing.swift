@@ -4,7 +4,7 @@ import KataCore
 /// for a confidential guest, whose memory and CPUs the host cannot add to) the VM starts with the
 /// pod's whole allowance, the way upstream computes it (Go runtime, `pkg/oci/utils.go`
 /// `CalculateSandboxSizing` / `calculateVMResources` and `virtcontainers/utils`
-/// `CalculateCPUsF`; applied in `katautils/create.go` when `StaticResourceMgmt` is set):
+/// `CalculateCPUsF`; upstream adds them to the VM size when `StaticResourceMgmt` is set):
 /// - vCPUs = `default_vcpus` + ceil(`io.kubernetes.cri.sandbox-cpu-quota` /
 ///   `io.kubernetes.cri.sandbox-cpu-period`); a negative quota (CRI's -1, unconstrained) or a
 ///   zero or absent period adds nothing;
