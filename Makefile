@@ -107,7 +107,9 @@ demo: build guest
 
 # Installs where upstream Kata does, so a containerd on this machine finds the runtime:
 # binaries in /usr/local/bin, configurations in /usr/share/defaults/kata-containers/ (the plain
-# QEMU one as configuration.toml), the guest kernel and initrd in /usr/share/kata-containers/.
+# QEMU one as configuration.toml), the guest kernel and initrd in /usr/share/kata-containers/
+# (the ELF vmlinux for plain guests, the bzImage as vmlinuz-confidential.container for the
+# SEV/SNP/TDX configurations, whose firmware boots it through its EFI stub).
 PREFIX ?= /usr/local
 install: deps guest
 	$(SWIFT) build -c release --product kata-runtime
@@ -119,6 +121,7 @@ install: deps guest
 	for f in configuration/*.toml; do install -m 0644 $$f /usr/share/defaults/kata-containers/; done
 	install -m 0644 configuration/configuration-qemu.toml /usr/share/defaults/kata-containers/configuration.toml
 	install -D -m 0644 $(KERNEL_DIR)/vmlinux /usr/share/kata-containers/vmlinux.container
+	install -D -m 0644 $(KERNEL_DIR)/vmlinuz /usr/share/kata-containers/vmlinuz-confidential.container
 	install -D -m 0644 $(GUEST_DIR)/kata-initrd.img /usr/share/kata-containers/kata-containers-initrd.img
 
 lint:

@@ -201,7 +201,9 @@ let package = Package(
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI", "KataCore"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "VirtualMachine"]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),

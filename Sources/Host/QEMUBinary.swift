@@ -6,8 +6,22 @@ public struct QEMUBinary: Sendable, Equatable, Codable {
     public var version: String?
     /// Accelerators from `-accel help`, e.g. ["kvm", "tcg"].
     public var accelerators: [String] = []
+    /// User-creatable object types from `-object help`, e.g. "sev-guest"; empty when unknown.
+    public var objectTypes: [String] = []
     /// Why the binary cannot be used, when it cannot.
     public var problem: String?
+
+    public init(
+        path: String, executable: Bool, version: String? = nil, accelerators: [String] = [],
+        objectTypes: [String] = [], problem: String? = nil
+    ) {
+        self.path = path
+        self.executable = executable
+        self.version = version
+        self.accelerators = accelerators
+        self.objectTypes = objectTypes
+        self.problem = problem
+    }
 
     public var usable: Bool { problem == nil }
 
@@ -34,7 +48,16 @@ public struct QEMUBinary: Sendable, Equatable, Codable {
             // Output: a heading line, then one accelerator name per line.
             let accelerators = help.output.split(separator: "\n").dropFirst().map { $0.trimmingWhitespace() }
                 .filter { !$0.isEmpty && !$0.contains(" ") }
-            return QEMUBinary(path: path, executable: true, version: firstLine, accelerators: accelerators)
+            let objects = try ProcessOutput.run(
+                path, ["-object", "help"], timeoutMilliseconds: timeoutMilliseconds)
+            // Output: "List of user creatable objects:", then one type per line.
+            let objectTypes = objects.output.split(separator: "\n").dropFirst().map {
+                $0.trimmingWhitespace()
+            }
+            .filter { !$0.isEmpty && !$0.contains(" ") }
+            return QEMUBinary(
+                path: path, executable: true, version: firstLine, accelerators: accelerators,
+                objectTypes: objects.exitStatus == 0 ? objectTypes : [])
         } catch {
             return QEMUBinary(path: path, executable: true, problem: "\(error)")
         }

@@ -28,7 +28,7 @@ extension KataConfiguration {
 extension QEMUConfig {
     /// What is inconsistent between confidential_guest, sev_snp_guest, guest_protection,
     /// the accelerator and the SEV policy, or nil.
-    var protectionProblem: String? {
+    public var protectionProblem: String? {
         let key = "hypervisor.qemu.guest_protection = \"\(guestProtection.rawValue)\""
         if guestProtection.isHardwareProtection && !confidentialGuest {
             return "\(key) needs hypervisor.qemu.confidential_guest = true"
@@ -41,6 +41,9 @@ extension QEMUConfig {
         }
         if guestProtection.isHardwareProtection && accelerator == .tcg {
             return "\(key) needs hypervisor.qemu.accelerator = \"kvm\" (or \"auto\"); TCG cannot run it"
+        }
+        if (snpIDBlock == nil) != (snpIDAuth == nil) {
+            return "hypervisor.qemu.snp_id_block and snp_id_auth go together: set both or neither"
         }
         if let sevPolicy {
             let hasES = sevPolicy & 0x4 != 0

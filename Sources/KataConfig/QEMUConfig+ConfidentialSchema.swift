@@ -14,16 +14,10 @@ extension QEMUConfig {
                     }
                     config.sevPolicy = bits
                 }, annotation: nil),
-            Field(
-                key: "snp_policy", kind: .integer,
-                store: { (config, value) throws(FieldProblem) in
-                    // SNP ABI: bit 17 is reserved and must be one; the value is a 64-bit field.
-                    guard case .integer(let policy) = value, let bits = UInt64(exactly: policy) else {
-                        throw FieldProblem("must be a non-negative 64-bit value")
-                    }
-                    guard bits & (1 << 17) != 0 else { throw FieldProblem("bit 17 (reserved) must be set") }
-                    config.snpPolicy = bits
-                }, annotation: nil),
+            snpPolicyField("snp_guest_policy", other: "snp_policy"),
+            snpPolicyField("snp_policy", other: "snp_guest_policy"),
+            base64Field("snp_id_block", \.snpIDBlock, size: 96),
+            base64Field("snp_id_auth", \.snpIDAuth, size: 4096),
             measurementField("tdx_mrconfigid", \.tdx.mrConfigID),
             measurementField("tdx_mrowner", \.tdx.mrOwner),
             measurementField("tdx_mrownerconfig", \.tdx.mrOwnerConfig),
@@ -31,6 +25,49 @@ extension QEMUConfig {
             .integer(
                 "tdx_quote_generation_service_socket_port", \.tdx.quoteGenerationServicePort, in: 0...65535),
         ]
+    }
+
+    /// The SEV-SNP guest policy (SNP_LAUNCH_START POLICY): upstream names it `snp_guest_policy`,
+    /// this runtime first read `snp_policy`; both are accepted, and two that disagree are refused.
+    private static func snpPolicyField(_ key: String, other: String) -> Field {
+        Field(
+            key: key, kind: .integer,
+            store: { (config, value) throws(FieldProblem) in
+                // SNP ABI: bit 17 is reserved and must be one; the value is a 64-bit field.
+                guard case .integer(let policy) = value, let bits = UInt64(exactly: policy) else {
+                    throw FieldProblem("must be a non-negative 64-bit value")
+                }
+                guard bits & (1 << 17) != 0 else { throw FieldProblem("bit 17 (reserved) must be set") }
+                if let theirs = config.snpPolicyByKey[other], theirs != bits {
+                    throw FieldProblem(
+                        "0x\(String(bits, radix: 16)) contradicts hypervisor.qemu.\(other) = "
+                            + "0x\(String(theirs, radix: 16)); set one of them")
+                }
+                config.snpPolicyByKey[key] = bits
+                config.snpPolicy = bits
+            }, annotation: nil)
+    }
+
+    /// A base64 string that must decode to exactly `size` bytes; "" leaves it unset.
+    private static func base64Field(_ key: String, _ path: WritableKeyPath<QEMUConfig, String?>, size: Int)
+        -> Field
+    {
+        Field(
+            key: key, kind: .string,
+            store: { (config, value) throws(FieldProblem) in
+                guard case .string(let text) = value else { return }
+                if text.isEmpty {
+                    config[keyPath: path] = nil
+                    return
+                }
+                guard let count = Base64.decodedCount(text) else {
+                    throw FieldProblem("not valid base64")
+                }
+                guard count == size else {
+                    throw FieldProblem("decodes to \(count) bytes; expected \(size)")
+                }
+                config[keyPath: path] = text
+            }, annotation: nil)
     }
 
     /// A 48-byte TDX measurement register written as 96 hex digits; "" leaves it unset.

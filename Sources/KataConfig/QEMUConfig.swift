@@ -80,6 +80,13 @@ public struct QEMUConfig: Sendable, Equatable {
     public var sevPolicy: UInt32?
     /// SEV-SNP guest policy (SNP_LAUNCH_START POLICY); QEMU's default keeps SMT allowed.
     public var snpPolicy: UInt64 = 0x30000
+    /// `snp_id_block` / `snp_id_auth`: the SNP ID block (96 bytes) and its authentication
+    /// structure (4096 bytes), base64 as their producer wrote them; nil: none.
+    public var snpIDBlock: String?
+    public var snpIDAuth: String?
+    /// The last value each SNP policy key (`snp_guest_policy`, `snp_policy`) set, to refuse
+    /// two spellings that disagree.
+    var snpPolicyByKey: [String: UInt64] = [:]
     public var tdx = TDXOptions()
 
     public init() {}
@@ -91,13 +98,30 @@ public struct TDXOptions: Sendable, Equatable {
     public var mrConfigID: [UInt8]?
     public var mrOwner: [UInt8]?
     public var mrOwnerConfig: [UInt8]?
-    /// Unix socket of the quote generation service; empty means vsock to the host (CID 2)
-    /// on `quoteGenerationServicePort`.
+    /// [this runtime] `tdx_quote_generation_socket`: an explicit unix socket of the quote
+    /// generation service; when set it wins over the port.
     public var quoteGenerationSocket = ""
-    /// Upstream `tdx_quote_generation_service_socket_port`.
+    /// Upstream `tdx_quote_generation_service_socket_port`: vsock to the host (CID 2) on this
+    /// port; 0 means upstream's unix socket `defaultQuoteGenerationSocket`.
     public var quoteGenerationServicePort = 4050
 
+    /// Where upstream's QGS listens when the port is 0.
+    public static let defaultQuoteGenerationSocket = "/var/run/tdx-qgs/qgs.socket"
+
+    /// The quote generation service QEMU should reach, from the two keys.
+    public var quoteGenerationEndpoint: QuoteGenerationEndpoint {
+        if !quoteGenerationSocket.isEmpty { return .unix(path: quoteGenerationSocket) }
+        if quoteGenerationServicePort == 0 { return .unix(path: Self.defaultQuoteGenerationSocket) }
+        return .vsock(cid: 2, port: UInt32(clamping: quoteGenerationServicePort))
+    }
+
     public init() {}
+}
+
+/// Where the TDX quote generation service listens (see `TDXOptions.quoteGenerationEndpoint`).
+public enum QuoteGenerationEndpoint: Sendable, Equatable {
+    case vsock(cid: UInt32, port: UInt32)
+    case unix(path: String)
 }
 
 extension QEMUConfig {

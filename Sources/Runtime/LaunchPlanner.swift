@@ -12,8 +12,10 @@ public struct LaunchRequest: Sendable {
     /// The guest only reads the share: the backend serves it read-only.
     public var shareReadOnly: Bool
 
-    public init(sandboxID: String, paths: SandboxPaths, annotations: [String: String] = [:], shareReadOnly: Bool = false)
-    {
+    public init(
+        sandboxID: String, paths: SandboxPaths, annotations: [String: String] = [:],
+        shareReadOnly: Bool = false
+    ) {
         self.sandboxID = sandboxID
         self.paths = paths
         self.annotations = annotations
@@ -23,14 +25,26 @@ public struct LaunchRequest: Sendable {
 
 /// The one place that decides what a sandbox VM will be: configuration + pod annotations + host
 /// facts in, the VM description and its expected measurement out. Pure apart from reading the
-/// asset files it checks and measures.
+/// asset files it checks (firmware, and the kernel when firmware boots it).
+///
+/// Every refusal is thrown from `plan` before anything starts:
+/// - protection (`+Protection`): `confidential_guest` / `sev_snp_guest` / `guest_protection`
+///   against what the host offers, never downgraded; a confidential guest needs KVM;
+/// - confidential rules: no hotplug (the description has no maximum vCPUs, memory or slots at
+///   all), static sizing, no debug console, checked firmware and a PE kernel (`+Assets`);
+/// - sizing from the CRI sandbox annotations (`+Sizing`);
+/// - the shared directory and the agent channel (`+Transport`).
 public struct LaunchPlanner: Sendable {
     public var configuration: KataConfiguration
     public var host: HostFacts
+    /// The configured QEMU as `QEMUBinary.probe` found it, when the caller probed it: a
+    /// confidential guest whose object type it does not list is refused. nil: not checked.
+    public var qemu: QEMUBinary?
 
-    public init(configuration: KataConfiguration, host: HostFacts) {
+    public init(configuration: KataConfiguration, host: HostFacts, qemu: QEMUBinary? = nil) {
         self.configuration = configuration
         self.host = host
+        self.qemu = qemu
     }
 
     /// The share's tag, as upstream names it.
@@ -43,27 +57,33 @@ public struct LaunchPlanner: Sendable {
         }
         guard !q.initrd.isEmpty else {
             throw KataError(
-                .invalidConfig, "hypervisor.qemu.initrd: no initrd configured (rootfs images are not supported yet)")
+                .invalidConfig,
+                "hypervisor.qemu.initrd: no initrd configured (rootfs images are not supported yet)")
         }
-        let accelerator = q.accelerator.fixed ?? (host.kvm.usability == .usable ? .kvm : .tcg)
+        let protection = try resolveProtection()
+        let accelerator = try resolveAccelerator(for: protection)
+        try checkHypervisorObject(for: protection)
+        if protection.isConfidential { try checkConfidentialRules(protection) }
+        let firmware = try checkedFirmware(for: protection)
+        let sizing = try sizing(
+            annotations: request.annotations,
+            staticResources: configuration.runtime.staticSandboxResourceMgmt || protection.isConfidential)
+        let sharing = try sharing(request)
+        let cpu = try cpu(accelerator: accelerator, protection: protection)
         let vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,
-            machineType: q.machineType, accelerator: accelerator,
-            // Under TCG the default qemu64 model has no RDRAND: the guest then waits seconds for
-            // entropy at boot. `max` emulates everything TCG can.
-            cpuModel: accelerator == .kvm ? "host" : "max", vcpus: max(1, q.defaultVCPUs),
-            memoryMiB: max(64, q.defaultMemory), kernel: q.kernel, initrd: q.initrd,
-            kernelCommandLine: Self.kernelCommandLine(q.kernelParams),
-            firmware: q.firmware.isEmpty ? nil : q.firmware,
-            shares: [
-                SharedDirectory(
-                    hostPath: request.paths.sharedDirectory, tag: Self.shareTag, readOnly: request.shareReadOnly)
-            ],
-            agentChannel: .virtioSerial(socketPath: request.paths.vmDirectory + "/agent.sock"),
+            machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model,
+            cpuFeatures: cpu.features,
+            vcpus: sizing.vcpus, memoryMiB: sizing.memoryMiB, kernel: q.kernel, initrd: q.initrd,
+            kernelCommandLine: Self.kernelCommandLine(q.kernelParams), firmware: firmware,
+            shares: sharing.shares, agentChannel: try agentChannel(request),
             entropySource: q.entropySource.isEmpty ? nil : q.entropySource,
-            seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox)
+            seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox,
+            confidential: try confidentialLaunch(protection))
         return LaunchPlan(
-            vm: vm, guestShare: GuestShare(tag: Self.shareTag, msize: UInt32(clamping: q.msize9p)), measurement: nil)
+            vm: vm, guestShare: sharing.guestShare,
+            // measurement: filled by ExpectedMeasurement
+            measurement: nil)
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

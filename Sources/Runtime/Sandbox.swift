@@ -127,6 +127,13 @@ public actor Sandbox {
         async throws
     {
         try Identifier.validate(containerID, field: "container id")
+        guard configuration.hypervisor.sharedFS != "none" else {
+            throw KataError(
+                .unsupported,
+                "container \(containerID): hypervisor.qemu.shared_fs = \"none\" shares no host directory "
+                    + "into this sandbox, and root filesystems on block devices are not supported yet, so "
+                    + "the container's root filesystem cannot reach the guest")
+        }
         let target = paths.hostRootfs(container: containerID)
         let shareTarget = try paths.rootfsTarget(container: containerID)
         state.mounts.append(target)

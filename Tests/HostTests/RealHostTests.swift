@@ -78,6 +78,8 @@ import Testing
         #expect(qemu.usable, "\(qemu.problem ?? "")")
         #expect(qemu.version?.hasPrefix("QEMU emulator version") == true)
         #expect(qemu.accelerators.contains("tcg"))
+        // QEMU 7.2 here: sev-guest yes, sev-snp-guest and tdx-guest not (PLATFORM.md).
+        #expect(qemu.objectTypes.contains("sev-guest") && qemu.objectTypes.contains("memory-backend-ram"))
     }
 
     @Test func brokenQEMUBinaries() throws {
@@ -94,5 +96,26 @@ import Testing
             QEMUBinary.probe(path: host.root + "/hangs", timeoutMilliseconds: 200).problem?.contains(
                 "did not finish")
                 == true)
+    }
+
+    /// A stand-in QEMU (a shell script) that answers --version, -accel help and -object help.
+    @Test func objectTypesComeFromObjectHelp() throws {
+        let host = try FakeHost()
+        try host.write(
+            "/qemu",
+            """
+            #!/bin/sh
+            case "$1 $2" in
+            "--version ") echo "QEMU emulator version 9.1.0" ;;
+            "-accel help") printf 'Accelerators supported in QEMU binary:\\ntcg\\nkvm\\n' ;;
+            "-object help") printf 'List of user creatable objects:\\n  sev-guest\\n  sev-snp-guest\\n' ;;
+            *) exit 1 ;;
+            esac
+
+            """, mode: 0o755)
+        let qemu = QEMUBinary.probe(path: host.root + "/qemu")
+        #expect(qemu.usable, "\(qemu.problem ?? "")")
+        #expect(qemu.accelerators == ["tcg", "kvm"])
+        #expect(qemu.objectTypes == ["sev-guest", "sev-snp-guest"])
     }
 }

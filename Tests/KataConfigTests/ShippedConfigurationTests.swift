@@ -1,3 +1,4 @@
+import Foundation
 import KataConfig
 import Testing
 
@@ -16,7 +17,13 @@ import Testing
         #expect(loaded.dropIns == [])
         let qemu = loaded.configuration.hypervisor
         #expect(qemu.path == "/usr/bin/qemu-system-x86_64")
-        #expect(qemu.kernel == "/usr/share/kata-containers/vmlinux.container")
+        // Firmware boots the confidential guests' kernel through its EFI stub: a bzImage, under
+        // upstream's name; the plain ones boot the faster ELF vmlinux.
+        let kernel =
+            qemu.confidentialGuest
+            ? "/usr/share/kata-containers/vmlinuz-confidential.container"
+            : "/usr/share/kata-containers/vmlinux.container"
+        #expect(qemu.kernel == kernel, "\(name)")
         #expect(qemu.initrd == "/usr/share/kata-containers/kata-containers-initrd.img")
         #expect(qemu.image == "" && qemu.agentTransport == .auto && qemu.machineType == "q35")
         return loaded
@@ -45,6 +52,21 @@ import Testing
         #expect(
             qemu.accelerator == .kvm && qemu.snpPolicy == 0x30000
                 && qemu.firmware == "/usr/share/ovmf/OVMF.fd")
+        #expect(qemu.snpIDBlock == nil && qemu.snpIDAuth == nil)
+    }
+
+    @Test func snpUsesUpstreamsPolicyKey() throws {
+        let text = try String(
+            contentsOfFile: "\(Self.directory)/configuration-qemu-snp.toml", encoding: .utf8)
+        #expect(text.contains("\nsnp_guest_policy = 0x30000\n") && !text.contains("\nsnp_policy ="))
+    }
+
+    @Test func makeInstallPutsTheBzImageWhereTheConfidentialFilesLook() throws {
+        let makefile = try String(contentsOfFile: "\(Self.directory)/../Makefile", encoding: .utf8)
+        #expect(
+            makefile.contains(
+                "install -D -m 0644 $(KERNEL_DIR)/vmlinuz /usr/share/kata-containers/vmlinuz-confidential.container"
+            ))
     }
 
     @Test func tdx() throws {

@@ -20,7 +20,7 @@ final class TaskServiceHarness: Sendable {
     let shutdowns = Count()
 
     init(
-        bootDelay: Duration = .zero, dialHangs: Bool = false,
+        bootDelay: Duration = .zero, dialHangs: Bool = false, sharedFS: String = "virtio-9p",
         health: HealthCheckPolicy = HealthCheckPolicy(
             interval: .milliseconds(50), deadline: .milliseconds(100), allowedMisses: 2)
     ) {
@@ -29,6 +29,7 @@ final class TaskServiceHarness: Sendable {
         var configuration = KataConfiguration()
         configuration.hypervisor.kernel = "/fake/vmlinux"
         configuration.hypervisor.initrd = "/fake/initrd"
+        configuration.hypervisor.sharedFS = sharedFS
         let logger = Logger(label: "test.shim")
         let shutdowns = shutdowns
         service = TaskService(
@@ -158,9 +159,10 @@ func errorCode(_ body: () async throws -> Void) async -> (KataError.Code, String
 
 /// Runs `body` with a fresh harness and tears it down afterwards, whether `body` throws or not.
 func withHarness(
-    bootDelay: Duration = .zero, dialHangs: Bool = false, _ body: (TaskServiceHarness) async throws -> Void
+    bootDelay: Duration = .zero, dialHangs: Bool = false, sharedFS: String = "virtio-9p",
+    _ body: (TaskServiceHarness) async throws -> Void
 ) async throws {
-    let harness = TaskServiceHarness(bootDelay: bootDelay, dialHangs: dialHangs)
+    let harness = TaskServiceHarness(bootDelay: bootDelay, dialHangs: dialHangs, sharedFS: sharedFS)
     do {
         try await body(harness)
     } catch {
