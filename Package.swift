@@ -158,7 +158,8 @@ let package = Package(
         .target(
             name: "KataRuntimeCLI",
             dependencies: [
-                "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX",
+                "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX", "Runtime",
+                "VirtualMachine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -202,7 +203,9 @@ let package = Package(
             dependencies: [
                 "Shim", "Runtime", "Agent", "Hypervisor", "KataConfig", "KataCore", "OCI", "Protocols",
             ]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI", "KataCore"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "OCI", "KataCore", "VirtualMachine", "Firmware", "SEV", "TDX"]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
@@ -218,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "KataRuntimeCLITests",
             dependencies: [
-                "KataRuntimeCLI", "Host", "KataCore", "KataConfig",
+                "KataRuntimeCLI", "Host", "KataCore", "KataConfig", "Runtime", "Firmware",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
     ],
