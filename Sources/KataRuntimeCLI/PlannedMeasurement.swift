@@ -29,8 +29,8 @@ struct PlannedMeasurement {
 
     func output() throws -> MeasureOutput {
         let measurement: ExpectedMeasurement
-        var commandLine: [String]?
-        var origin: (String, JSONValue)
+        var commandLine: [String]? = nil
+        let origin: (String, JSONValue)
         if let sandbox = options.sandbox {
             measurement = try recorded(sandbox)
             origin = ("sandbox", .string(sandbox))
@@ -54,7 +54,7 @@ struct PlannedMeasurement {
         guard options.json else { return MeasureOutput(text: measurement.measurement, vmsaPages: []) }
         var members = Self.json(measurement)
         members.append(origin)
-        if let commandLine { members.append(("hypervisor_command_line", .array(commandLine.map { .string($0) }))) }
+        if let commandLine { members.append(("hypervisor_command_line", .array(commandLine.map { JSONValue.string($0) }))) }
         return MeasureOutput(text: JSONValue.object(members).rendered(), vmsaPages: [])
     }
 
@@ -69,14 +69,14 @@ struct PlannedMeasurement {
         }
         let loaded = try ConfigurationLoader.loadForShim(
             annotations: annotations, shimConfigPath: options.global.config)
-        let probe = try hostProbe()
-        let planner = LaunchPlanner(configuration: loaded.configuration, host: HostFacts.gather(probe))
+        let facts = HostFacts.gather(try hostProbe())
+        let planner = LaunchPlanner(configuration: loaded.configuration, host: facts)
         // The sandbox id and paths name the run directory on the command line; they do not
         // enter the measurement.
         let paths = SandboxPaths(sandboxID: "measure", stateRoot: options.stateRoot)
         let plan = try planner.plan(
             LaunchRequest(sandboxID: paths.sandboxID, paths: paths, annotations: annotations))
-        return (plan, probe.cpuSignature, loaded.path)
+        return (plan, facts.cpuSignature, loaded.path)
     }
 
     private func hostProbe() throws -> HostProbe {
