@@ -16,10 +16,8 @@ public struct MeasureCommand: ParsableCommand {
         discussion: """
             Options and output match sev-snp-measure 0.0.13. Refusals exit with status 1 and say why.
             Numbers follow Python's rules (--vcpu-sig and --guest-features accept 0x/0o/0b prefixes).
-            With --config FILE (and --annotation KEY=VALUE...), prints what a pod with that
-            configuration will measure on this host, planned as the shim plans it; --sandbox ID
-            prints a running sandbox's recorded measurement; --reference-values prints it as a
-            Trustee RVPS sample message.
+
+            With --config FILE (and --annotation KEY=VALUE...), prints what a pod with that configuration will measure on this host, planned as the shim plans it; --sandbox ID prints a running sandbox's recorded measurement; --reference-values prints either as a Trustee RVPS sample message.
             """)
 
     @OptionGroup var global: GlobalOptions

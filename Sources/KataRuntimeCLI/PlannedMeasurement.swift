@@ -68,7 +68,7 @@ struct PlannedMeasurement {
             annotations[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         let loaded = try ConfigurationLoader.loadForShim(
-            annotations: annotations, shimConfigPath: options.global.config)
+            annotations: annotations, shimConfigPath: options.global.config, source: .commandLine)
         let facts = HostFacts.gather(try hostProbe())
         let planner = LaunchPlanner(configuration: loaded.configuration, host: facts)
         // The sandbox id and paths name the run directory on the command line; they do not
