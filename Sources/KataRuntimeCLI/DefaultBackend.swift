@@ -19,6 +19,7 @@ private struct PendingQEMUBackend: VirtualMachineBackend {
     func launch(_ description: VirtualMachineDescription, logger: Logger) async throws
         -> any RunningVirtualMachine
     {
-        throw KataError(.unsupported, "QEMU backend: not implemented on this branch (pending the qemu branch)")
+        throw KataError(
+            .unsupported, "QEMU backend: not implemented on this branch (pending the qemu branch)")
     }
 }

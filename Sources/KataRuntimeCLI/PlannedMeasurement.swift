@@ -14,7 +14,9 @@ struct PlannedMeasurement {
         if options.global.config != nil && options.sandbox != nil {
             throw refusal("--config and --sandbox exclude each other")
         }
-        if let mode = options.mode { throw refusal("--mode \(mode) does not apply with --config or --sandbox") }
+        if let mode = options.mode {
+            throw refusal("--mode \(mode) does not apply with --config or --sandbox")
+        }
         if options.ovmf != nil || options.kernel != nil || options.initrd != nil || options.append != nil
             || options.vcpus != nil || options.vcpuType != nil || options.vcpuSig != nil
         {
@@ -54,7 +56,9 @@ struct PlannedMeasurement {
         guard options.json else { return MeasureOutput(text: measurement.measurement, vmsaPages: []) }
         var members = Self.json(measurement)
         members.append(origin)
-        if let commandLine { members.append(("hypervisor_command_line", .array(commandLine.map { JSONValue.string($0) }))) }
+        if let commandLine {
+            members.append(("hypervisor_command_line", .array(commandLine.map { JSONValue.string($0) })))
+        }
         return MeasureOutput(text: JSONValue.object(members).rendered(), vmsaPages: [])
     }
 
@@ -89,7 +93,8 @@ struct PlannedMeasurement {
             guard parts.count == 2, let leaf = hex(parts[0]), registers.count == 4 else {
                 throw refusal("--host-cpuid \(item): expected LEAF=EAX,EBX,ECX,EDX in hex")
             }
-            leaves[leaf] = CPUIDRegisters(eax: registers[0], ebx: registers[1], ecx: registers[2], edx: registers[3])
+            leaves[leaf] = CPUIDRegisters(
+                eax: registers[0], ebx: registers[1], ecx: registers[2], edx: registers[3])
         }
         let fixed = leaves
         return HostProbe(filesystem: filesystem) { leaf, _ in
@@ -102,7 +107,8 @@ struct PlannedMeasurement {
         let state = try SandboxState.load(SandboxPaths(sandboxID: sandbox, stateRoot: options.stateRoot))
         guard let measurement = state.measurement else {
             throw KataError(
-                .notFound, "--sandbox \(sandbox): no launch measurement recorded (an ordinary VM, or an older runtime)")
+                .notFound,
+                "--sandbox \(sandbox): no launch measurement recorded (an ordinary VM, or an older runtime)")
         }
         return measurement
     }

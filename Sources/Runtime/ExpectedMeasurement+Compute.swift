@@ -22,7 +22,8 @@ extension ExpectedMeasurement {
         let mode = confidential.protection
         guard let firmware = vm.firmware, !firmware.isEmpty else {
             throw KataError(
-                .invalidConfig, "hypervisor.qemu.firmware: a \(mode.rawValue) guest needs firmware to be measured")
+                .invalidConfig,
+                "hypervisor.qemu.firmware: a \(mode.rawValue) guest needs firmware to be measured")
         }
         switch confidential {
         case .tdx:
@@ -61,7 +62,9 @@ extension ExpectedMeasurement {
         }
         var inputs = [try fileInput("firmware", file, .sha256)]
         if let hashes = measured.kernelHashes {
-            inputs.append(MeasuredInput(name: "kernel", path: vm.kernel, algorithm: "sha256", digest: hexString(hashes.kernel)))
+            inputs.append(
+                MeasuredInput(
+                    name: "kernel", path: vm.kernel, algorithm: "sha256", digest: hexString(hashes.kernel)))
             inputs.append(
                 MeasuredInput(
                     name: "initrd", path: vm.initrd, algorithm: "sha256", digest: hexString(hashes.initrd)))
@@ -77,10 +80,12 @@ extension ExpectedMeasurement {
             inputs.append(MeasuredInput(name: "vcpu_signature", value: "0x" + String(signature, radix: 16)))
         }
         if mode == .snp {
-            inputs.append(MeasuredInput(name: "guest_features", value: "0x" + String(snpGuestFeatures, radix: 16)))
+            inputs.append(
+                MeasuredInput(name: "guest_features", value: "0x" + String(snpGuestFeatures, radix: 16)))
         }
         return ExpectedMeasurement(
-            mode: mode, algorithm: mode == .snp ? "sha384" : "sha256", measurement: hexString(measured.digest),
+            mode: mode, algorithm: mode == .snp ? "sha384" : "sha256",
+            measurement: hexString(measured.digest),
             inputs: inputs)
     }
 
@@ -100,7 +105,8 @@ extension ExpectedMeasurement {
             throw KataError(
                 .unsupported,
                 "cpu model \(vm.cpuModel): no known CPUID signature for a \(vm.protection.rawValue) "
-                    + "measurement (use host or one of \(CPUSignature.byTypeName.map(\.key).joined(separator: ", ")))")
+                    + "measurement (use host or one of \(CPUSignature.byTypeName.map(\.key).joined(separator: ", ")))"
+            )
         }
         return signature
     }

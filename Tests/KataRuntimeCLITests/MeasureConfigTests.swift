@@ -10,7 +10,8 @@ import Testing
     static let snp = ExpectedMeasurement(
         mode: .snp, algorithm: "sha384", measurement: String(repeating: "ab", count: 48),
         inputs: [
-            MeasuredInput(name: "firmware", path: "/x/OVMF.fd", size: 4096, algorithm: "sha256", digest: "00ff"),
+            MeasuredInput(
+                name: "firmware", path: "/x/OVMF.fd", size: 4096, algorithm: "sha256", digest: "00ff"),
             MeasuredInput(name: "vcpus", value: "2"),
         ])
 
@@ -26,7 +27,8 @@ import Testing
         let plain = try MeasureCommand.parse(["--sandbox", "sb1", "--state-root", root]).execute()
         #expect(plain.text == Self.snp.measurement)
         let json = try MeasureCommand.parse(["--sandbox", "sb1", "--state-root", root, "--json"]).execute()
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.text.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.text.utf8)) as? [String: Any])
         #expect(object["mode"] as? String == "snp")
         #expect(object["measurement"] as? String == Self.snp.measurement)
         #expect(object["sandbox"] as? String == "sb1")
@@ -38,13 +40,18 @@ import Testing
     @Test func referenceValuesAreAnRVPSSampleMessage() throws {
         let root = try stateRoot(with: Self.snp)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let output = try MeasureCommand.parse(["--sandbox", "sb1", "--state-root", root, "--reference-values"])
-            .execute()
-        let message = try #require(try JSONSerialization.jsonObject(with: Data(output.text.utf8)) as? [String: String])
+        let output = try MeasureCommand.parse([
+            "--sandbox", "sb1", "--state-root", root, "--reference-values",
+        ])
+        .execute()
+        let message = try #require(
+            try JSONSerialization.jsonObject(with: Data(output.text.utf8)) as? [String: String])
         #expect(message["version"] == "0.1.0" && message["type"] == "sample")
         let encoded = try #require(message["payload"])
         let payload = try #require(Data(base64Encoded: encoded))
-        #expect(String(decoding: payload, as: UTF8.self) == #"{"snp_launch_measurement":["\#(Self.snp.measurement)"]}"#)
+        #expect(
+            String(decoding: payload, as: UTF8.self)
+                == #"{"snp_launch_measurement":["\#(Self.snp.measurement)"]}"#)
         #expect(!output.text.contains("\n"))
         var tdx = Self.snp
         tdx.mode = .tdx
@@ -74,12 +81,14 @@ import Testing
 
     @Test func optionsThatNeedAConfiguration() throws {
         #expect(throws: KataError.self) {
-            try MeasureCommand.parse(["--mode", "sev", "--ovmf", "/dev/null", "--annotation", "a=b"]).execute()
+            try MeasureCommand.parse(["--mode", "sev", "--ovmf", "/dev/null", "--annotation", "a=b"])
+                .execute()
         }
         #expect(throws: KataError.self) {
             try MeasureCommand.parse(["--mode", "sev", "--ovmf", "/dev/null", "--reference-values"]).execute()
         }
-        #expect(try KataRuntimeCommand.parseAsRoot(["measure", "--config", "/x", "--json"]) is MeasureCommand)
+        #expect(
+            try KataRuntimeCommand.parseAsRoot(["measure", "--config", "/x", "--json"]) is MeasureCommand)
     }
 
     @Test func plainConfigurationHasNothingToMeasure() throws {

@@ -40,22 +40,31 @@ import Testing
                 "--append", try #require(Self.value(after: "-append", in: argv)),
             ]
             if technology != .sev {
-                let cpu = try #require(Self.value(after: "-cpu", in: argv)).split(separator: ",").first.map(String.init)
+                let cpu = try #require(Self.value(after: "-cpu", in: argv)).split(separator: ",").first.map(
+                    String.init)
                 args += ["--vcpus", String(smp.split(separator: ",").first ?? "")]
-                args += cpu == "host" ? ["--vcpu-sig", String(ProofHost.hostSignature)] : ["--vcpu-type", cpu ?? ""]
+                args +=
+                    cpu == "host"
+                    ? ["--vcpu-sig", String(ProofHost.hostSignature)] : ["--vcpu-type", cpu ?? ""]
             }
             let reference = try Self.run(
                 Self.python,
-                ["-c", "import sys; from sevsnpmeasure import cli; sys.argv[0] = 'sev-snp-measure'; sys.exit(cli.main())"]
+                [
+                    "-c",
+                    "import sys; from sevsnpmeasure import cli; sys.argv[0] = 'sev-snp-measure'; sys.exit(cli.main())",
+                ]
                     + args)
             try #require(reference.status == 0, "sev-snp-measure \(args): \(reference.error)")
             let measurement = try #require(report["measurement"] as? String)
-            #expect(measurement == reference.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(args)")
+            #expect(
+                measurement == reference.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(args)")
             measurements.append(measurement)
         }
         // SEV measures no VMSA, so the vCPU count does not enter; SEV-ES and SNP follow it.
         #expect(Set(measurements).count == (technology == .sev ? 1 : Self.sizings.count), "\(measurements)")
-        print("proof \(technology.rawValue): \(zip(Self.sizings.map(\.vcpus), measurements).map { "\($0) vCPU \($1)" })")
+        print(
+            "proof \(technology.rawValue): \(zip(Self.sizings.map(\.vcpus), measurements).map { "\($0) vCPU \($1)" })"
+        )
     }
 
     @Test func standInHostTDXMatchesTheIndependentMRTD() throws {
@@ -63,17 +72,22 @@ import Testing
         let host = try ProofHost(.tdx)
         let report = try measure(host, config: try host.configuration(.tdx), quota: 200_000, period: 100_000)
         let argv = try commandLine(report)
-        let script = Self.packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures/tdx_mrtd.py").path
+        let script = Self.packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures/tdx_mrtd.py")
+            .path
         let reference = try Self.run(Self.python, [script, try Self.firmware(in: argv)])
         try #require(reference.status == 0, "tdx_mrtd.py: \(reference.error)")
         #expect(report["mode"] as? String == "tdx")
-        #expect(report["measurement"] as? String == reference.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            report["measurement"] as? String
+                == reference.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     // MARK: Helpers
 
     func measure(_ host: ProofHost, config: String, quota: Int?, period: Int?) throws -> [String: Any] {
-        var args = ["--config", config, "--json", "--host-root", host.root, "--state-root", host.directory + "/sbs"]
+        var args = [
+            "--config", config, "--json", "--host-root", host.root, "--state-root", host.directory + "/sbs",
+        ]
         for leaf in host.cpuid { args += ["--host-cpuid", leaf] }
         if let quota { args += ["--annotation", "io.kubernetes.cri.sandbox-cpu-quota=\(quota)"] }
         if let period { args += ["--annotation", "io.kubernetes.cri.sandbox-cpu-period=\(period)"] }
@@ -108,7 +122,9 @@ import Testing
         throw CancellationError()
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    static func run(_ executable: String, _ arguments: [String]) throws -> (
+        status: Int32, output: String, error: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -120,6 +136,9 @@ import Testing
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: out, as: UTF8.self),
+            String(decoding: err, as: UTF8.self)
+        )
     }
 }

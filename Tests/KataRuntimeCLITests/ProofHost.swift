@@ -37,7 +37,9 @@ final class ProofHost {
         try write("/etc/os-release", "NAME=Fake\nVERSION_ID=1\n")
         try write("/proc/meminfo", "MemTotal:       25165824 kB\nMemAvailable:   20000000 kB\n")
         if amd {
-            for (name, on) in [("sev", true), ("sev_es", technology != .sev), ("sev_snp", technology == .snp)] {
+            for (name, on) in [
+                ("sev", true), ("sev_es", technology != .sev), ("sev_snp", technology == .snp),
+            ] {
                 try write("/sys/module/kvm_amd/parameters/\(name)", on ? "Y\n" : "N\n")
             }
             try characterDevice("/dev/sev", major: 1, minor: 3)
@@ -66,7 +68,8 @@ final class ProofHost {
     private func characterDevice(_ path: String, major: UInt32, minor: UInt32) throws {
         try FileManager.default.createDirectory(
             atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try #require(mknod(root + path, S_IFCHR | 0o600, dev_t((major << 8) | minor)) == 0, "mknod needs root")
+        try #require(
+            mknod(root + path, S_IFCHR | 0o600, dev_t((major << 8) | minor)) == 0, "mknod needs root")
     }
 
     /// OVMF-shaped: SEV-ES reset block, a non-zero SEV hashes-table GPA, SEV metadata with an
@@ -82,9 +85,12 @@ final class ProofHost {
         ]
         builder.tdvfSections = [
             .init(
-                dataOffset: 0, rawDataSize: 0x2000, memoryAddress: 0xffff_0000, memoryDataSize: 0x2000, type: 0,
+                dataOffset: 0, rawDataSize: 0x2000, memoryAddress: 0xffff_0000, memoryDataSize: 0x2000,
+                type: 0,
                 attributes: 1),
-            .init(dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_0000, memoryDataSize: 0x1000, type: 3, attributes: 0),
+            .init(
+                dataOffset: 0, rawDataSize: 0, memoryAddress: 0x80_0000, memoryDataSize: 0x1000, type: 3,
+                attributes: 0),
         ]
         return builder.build(using: &random)
     }

@@ -59,7 +59,8 @@ import VirtualMachine
         let vm = fixture.vm(MeasurementFixture.sevES, cpuModel: "EPYC-Milan", vcpus: 2)
         let result = try #require(try ExpectedMeasurement.compute(for: vm, hostCPUSignature: nil))
         let signature = try #require(CPUSignature.forType("EPYC-Milan"))
-        #expect(result.measurement == hexString(try SEVMeasurement.sevES(direct(signature: signature)).digest))
+        #expect(
+            result.measurement == hexString(try SEVMeasurement.sevES(direct(signature: signature)).digest))
         let unknown = fixture.vm(MeasurementFixture.sevES, cpuModel: "max")
         #expect(throws: KataError.self) { try ExpectedMeasurement.compute(for: unknown, hostCPUSignature: 1) }
     }
@@ -68,7 +69,8 @@ import VirtualMachine
         var seen: Set<String> = []
         for vcpus in [1, 2, 4] {
             let vm = fixture.vm(MeasurementFixture.snp, cpuModel: SNPLaunchOptions.vcpuModel, vcpus: vcpus)
-            let result = try #require(try ExpectedMeasurement.compute(for: vm, hostCPUSignature: hostSignature))
+            let result = try #require(
+                try ExpectedMeasurement.compute(for: vm, hostCPUSignature: hostSignature))
             let signature = try #require(CPUSignature.forType("EPYC-v4"))
             #expect(result.mode == .snp && result.algorithm == "sha384")
             #expect(
@@ -85,7 +87,9 @@ import VirtualMachine
             try ExpectedMeasurement.compute(for: fixture.vm(MeasurementFixture.tdx), hostCPUSignature: nil))
         #expect(result.mode == .tdx && result.algorithm == "sha384")
         #expect(result.measurement == hexString(try MRTD.compute(firmwarePath: fixture.firmware)))
-        #expect(result.inputs.first?.digest == hexString(try DigestAlgorithm.sha384.hash(contentsOf: fixture.firmware)))
+        #expect(
+            result.inputs.first?.digest
+                == hexString(try DigestAlgorithm.sha384.hash(contentsOf: fixture.firmware)))
     }
 
     @Test func refusalsNameTheInput() throws {
@@ -108,7 +112,8 @@ import VirtualMachine
         try SandboxState(paths: paths, hypervisorPID: 42, measurement: measurement).save()
         #expect(try SandboxState.load(paths).measurement == measurement)
         // A state file from before the field existed.
-        let old = #"{"paths":{"stateRoot":"\#(paths.stateRoot)","sharedRoot":"/x","sandboxID":"sb1"},"mounts":[],"containers":[]}"#
+        let old =
+            #"{"paths":{"stateRoot":"\#(paths.stateRoot)","sharedRoot":"/x","sandboxID":"sb1"},"mounts":[],"containers":[]}"#
         try Data(old.utf8).write(to: URL(fileURLWithPath: paths.stateFile))
         let loaded = try SandboxState.load(paths)
         #expect(loaded.measurement == nil && loaded.hypervisorPID == nil)
