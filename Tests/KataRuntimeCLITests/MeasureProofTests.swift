@@ -31,7 +31,8 @@ import Testing
             let report = try measure(host, config: config, quota: sizing.quota, period: sizing.period)
             let argv = try commandLine(report)
             let smp = try #require(Self.value(after: "-smp", in: argv), "no -smp in \(argv)")
-            #expect(smp.split(separator: ",").first.map(String.init) == String(sizing.vcpus), "-smp \(smp)")
+            let vcpus = Self.vcpuCount(smp)
+            #expect(vcpus == String(sizing.vcpus), "-smp \(smp)")
             var args = [
                 "--mode", technology == .sevES ? "seves" : technology.rawValue,
                 "--ovmf", try Self.firmware(in: argv),
@@ -42,7 +43,7 @@ import Testing
             if technology != .sev {
                 let cpu = try #require(Self.value(after: "-cpu", in: argv)).split(separator: ",").first.map(
                     String.init)
-                args += ["--vcpus", String(smp.split(separator: ",").first ?? "")]
+                args += ["--vcpus", vcpus]
                 args +=
                     cpu == "host"
                     ? ["--vcpu-sig", String(ProofHost.hostSignature)] : ["--vcpu-type", cpu ?? ""]
@@ -58,7 +59,19 @@ import Testing
             let measurement = try #require(report["measurement"] as? String)
             #expect(
                 measurement == reference.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(args)")
+            #expect(report["mode"] as? String == technology.rawValue)
             measurements.append(measurement)
+        }
+        if technology == .snp {
+            // The RVPS message carries the same value under the default policy's name.
+            var args = ["--config", config, "--reference-values", "--host-root", host.root]
+            for leaf in host.cpuid { args += ["--host-cpuid", leaf] }
+            let message = try MeasureCommand.parse(args).execute().text
+            let object = try JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: String]
+            let payload = try #require(Data(base64Encoded: object?["payload"] ?? ""))
+            #expect(
+                String(decoding: payload, as: UTF8.self)
+                    == #"{"snp_launch_measurement":["\#(measurements[0])"]}"#)
         }
         // SEV measures no VMSA, so the vCPU count does not enter; SEV-ES and SNP follow it.
         #expect(Set(measurements).count == (technology == .sev ? 1 : Self.sizings.count), "\(measurements)")
@@ -103,6 +116,12 @@ import Testing
             "hypervisor_command_line is empty: defaultBackend() is still the stand-in; QEMUBackend (qemu branch) renders it"
         )
         return argv
+    }
+
+    /// The vCPU count of `-smp N,...` or `-smp cpus=N,...`.
+    static func vcpuCount(_ smp: String) -> String {
+        let first = smp.split(separator: ",").first.map(String.init) ?? ""
+        return first.hasPrefix("cpus=") ? String(first.dropFirst(5)) : first
     }
 
     static func value(after option: String, in argv: [String]) -> String? {
