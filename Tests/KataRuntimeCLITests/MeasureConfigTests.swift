@@ -118,3 +118,28 @@ import Testing
         }
     }
 }
+
+@Suite struct MeasureJSONTests {
+    @Test func arraysRenderPrettyAndCompact() {
+        let value = JSONValue.object([("a", .array([.string("x\"y"), .number(2)])), ("b", .array([]))])
+        #expect(value.compact() == #"{"a":["x\"y",2],"b":[]}"#)
+        #expect(value.rendered() == "{\n  \"a\": [\n    \"x\\\"y\",\n    2\n  ],\n  \"b\": []\n}")
+    }
+
+    @Test func hostCPUIDOptionIsChecked() throws {
+        let directory = NSTemporaryDirectory() + "kata-measure-cpuid-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/configuration.toml"
+        try "[hypervisor.qemu]\nkernel = \"/k\"\ninitrd = \"/i\"\naccelerator = \"tcg\"\n".write(
+            toFile: config, atomically: false, encoding: .utf8)
+        for bad in ["0x1", "0x1=1,2,3", "zz=1,2,3,4"] {
+            do {
+                _ = try MeasureCommand.parse(["--config", config, "--host-cpuid", bad]).execute()
+                Issue.record("--host-cpuid \(bad) accepted")
+            } catch let error as KataError {
+                #expect(error.description.contains("--host-cpuid \(bad)"))
+            }
+        }
+    }
+}
