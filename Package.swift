@@ -156,6 +156,7 @@ let package = Package(
             name: "KataRuntimeCLI",
             dependencies: [
                 "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX", "Runtime",
+                "VirtualMachine", "QEMU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -203,7 +204,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "VirtualMachine"]),
+            dependencies: [
+                "Runtime", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "SEV", "TDX", "VirtualMachine",
+            ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
@@ -218,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "KataRuntimeCLITests",
             dependencies: [
-                "KataRuntimeCLI", "Host", "KataCore", "KataConfig",
+                "KataRuntimeCLI", "Host", "KataCore", "KataConfig", "Runtime", "Firmware",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
     ],

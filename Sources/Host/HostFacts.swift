@@ -27,6 +27,8 @@ public struct HostFacts: Sendable, Equatable, Codable {
     public var seccomp: SeccompSupport
     public var operatingSystem: OperatingSystem
     public var memory: MemoryInfo
+    /// CPUID(1).EAX, which a `host`-model SEV-ES/SNP guest measures in its VMSAs; nil off x86.
+    public var cpuSignature: UInt64?
 
     /// Reads every fact from `probe` (the real host by default). Never throws: what cannot be
     /// read is reported as absent, and the checks say so.
@@ -47,7 +49,7 @@ public struct HostFacts: Sendable, Equatable, Codable {
             modules: modules, confidential: ConfidentialSupport.probe(probe),
             capabilities: ProcessCapabilities.current(), seccomp: SeccompSupport.probe(probe),
             operatingSystem: OperatingSystem.probe(probe),
-            memory: MemoryInfo(parsing: fs.readText("/proc/meminfo") ?? ""))
+            memory: MemoryInfo(parsing: fs.readText("/proc/meminfo") ?? ""), cpuSignature: probe.cpuSignature)
     }
 
     /// The modules upstream `kata-runtime check` (amd64, QEMU) looks for.

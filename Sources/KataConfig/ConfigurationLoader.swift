@@ -38,12 +38,14 @@ public enum ConfigurationLoader {
     /// `[runtime] valid_config_paths` (pod specs are untrusted: no other file on the host is
     /// ever read). The pod's `io.katacontainers.config.*` annotations are then applied as far
     /// as the chosen configuration allows.
+    /// `kata-runtime measure --config` plans as the shim does and passes `source: .commandLine`
+    /// so that errors name the option it came from.
     public static func loadForShim(
-        annotations: [String: String], shimConfigPath: String?,
+        annotations: [String: String], shimConfigPath: String?, source: ConfigPathSource = .shimOption,
         environment: ConfigLookupEnvironment = .current(), logger: Logger = Logger(label: "kata.config")
     ) throws -> LoadedConfiguration {
         var loaded = try load(
-            ConfigPathResolver.resolve(explicit: [(shimConfigPath, .shimOption)], environment: environment),
+            ConfigPathResolver.resolve(explicit: [(shimConfigPath, source)], environment: environment),
             logger: logger)
         if let requested = annotations[configPathAnnotation], !requested.isEmpty {
             let allowed = loaded.configuration.runtime.validConfigPaths

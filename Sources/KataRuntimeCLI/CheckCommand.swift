@@ -42,9 +42,10 @@ public struct CheckCommand: ParsableCommand {
     /// (when one loads) can be launched here as it asks: the same decision sandbox creation makes.
     public func makeReport() -> HostCheckReport {
         let facts = HostFacts.gather(HostProbe(filesystem: HostFilesystem(root: hostRoot)))
-        var report = HostCheckReport(facts: facts, qemu: QEMUBinary.probe(path: qemuPath()))
+        let qemu = QEMUBinary.probe(path: qemuPath())
+        var report = HostCheckReport(facts: facts, qemu: qemu)
         let configuration = Result { try global.loadConfiguration() }
-        report.checks.append(LaunchCheck.judge(configuration, host: facts))
+        report.checks.append(LaunchCheck.judge(configuration, host: facts, qemu: qemu))
         return report
     }
 

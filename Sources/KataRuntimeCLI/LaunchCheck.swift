@@ -9,14 +9,14 @@ import Runtime
 enum LaunchCheck {
     static let name = "launch plan"
 
-    static func judge(_ loaded: Result<LoadedConfiguration, any Error>, host: HostFacts) -> HostCheck {
+    static func judge(_ loaded: Result<LoadedConfiguration, any Error>, host: HostFacts, qemu: QEMUBinary) -> HostCheck {
         let configuration: LoadedConfiguration
         switch loaded {
         case .success(let value): configuration = value
         case .failure(let error):
             return HostCheck(name, .warn, "no configuration loaded (\(describe(error))); see kata-runtime env")
         }
-        let planner = LaunchPlanner(configuration: configuration.configuration, host: host)
+        let planner = LaunchPlanner(configuration: configuration.configuration, host: host, qemu: qemu)
         let request = LaunchRequest(sandboxID: "check", paths: SandboxPaths(sandboxID: "check"))
         do {
             let plan = try planner.plan(request)

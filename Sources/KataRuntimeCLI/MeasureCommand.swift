@@ -16,7 +16,29 @@ public struct MeasureCommand: ParsableCommand {
         discussion: """
             Options and output match sev-snp-measure 0.0.13. Refusals exit with status 1 and say why.
             Numbers follow Python's rules (--vcpu-sig and --guest-features accept 0x/0o/0b prefixes).
+
+            With --config FILE (and --annotation KEY=VALUE...), prints what a pod with that configuration will measure on this host, planned as the shim plans it; --sandbox ID prints a running sandbox's recorded measurement; --reference-values prints either as a Trustee RVPS sample message.
             """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(
+        name: .customLong("annotation"),
+        help: ArgumentHelp("A pod annotation for --config (repeatable).", valueName: "KEY=VALUE"))
+    var annotations: [String] = []
+    @Option(help: ArgumentHelp("Print this running sandbox's recorded measurement.", valueName: "ID"))
+    var sandbox: String?
+    @Flag(help: "Print the measurement as a Trustee RVPS \"sample\" message (with --config or --sandbox).")
+    var referenceValues = false
+    /// Reads /proc, /sys and /dev under this directory instead of "/" (tests use fake trees).
+    @Option(name: .long, help: .hidden)
+    var hostRoot = "/"
+    /// CPUID leaves the host reports, `LEAF=EAX,EBX,ECX,EDX` in hex (tests fake SEV hosts);
+    /// when any is given, other leaves read as zero.
+    @Option(name: .customLong("host-cpuid"), help: .hidden)
+    var hostCPUID: [String] = []
+    /// Where sandbox state lives (default /run/vc/sbs).
+    @Option(name: .long, help: .hidden)
+    var stateRoot = "/run/vc/sbs"
 
     @Flag(name: .shortAndLong, help: "Prefix the measurement with the mode name.")
     var verbose = false
@@ -75,6 +97,9 @@ public struct MeasureCommand: ParsableCommand {
 
     /// Computes what `run` prints; throws a `KataError` for every refusal.
     public func execute() throws -> MeasureOutput {
+        if global.config != nil || sandbox != nil { return try PlannedMeasurement(self).output() }
+        if !annotations.isEmpty { throw refusal("--annotation needs --config") }
+        if referenceValues { throw refusal("--reference-values needs --config or --sandbox") }
         let request = try MeasureRequest(self)
         return try request.perform()
     }

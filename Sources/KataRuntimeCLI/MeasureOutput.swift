@@ -27,6 +27,7 @@ indirect enum JSONValue {
     case string(String)
     case number(Int)
     case object([(String, JSONValue)])
+    case array([JSONValue])
     case null
 
     func rendered(indent: String = "") -> String {
@@ -39,6 +40,21 @@ indirect enum JSONValue {
             let inner = indent + "  "
             let lines = members.map { "\(inner)\(quoted($0.0)): \($0.1.rendered(indent: inner))" }
             return "{\n" + lines.joined(separator: ",\n") + "\n\(indent)}"
+        case .array(let elements):
+            guard !elements.isEmpty else { return "[]" }
+            let inner = indent + "  "
+            let lines = elements.map { inner + $0.rendered(indent: inner) }
+            return "[\n" + lines.joined(separator: ",\n") + "\n\(indent)]"
+        }
+    }
+
+    /// On one line, without spaces (for messages other tools read, such as an RVPS message).
+    func compact() -> String {
+        switch self {
+        case .string, .number, .null: return rendered()
+        case .object(let members):
+            return "{" + members.map { quoted($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        case .array(let elements): return "[" + elements.map { $0.compact() }.joined(separator: ",") + "]"
         }
     }
 

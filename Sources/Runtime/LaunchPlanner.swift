@@ -80,10 +80,10 @@ public struct LaunchPlanner: Sendable {
             entropySource: q.entropySource.isEmpty ? nil : q.entropySource,
             seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox,
             confidential: try confidentialLaunch(protection))
+        // Measured from the very description the backend will launch.
         return LaunchPlan(
             vm: vm, guestShare: sharing.guestShare,
-            // measurement: filled by ExpectedMeasurement
-            measurement: nil)
+            measurement: try ExpectedMeasurement.compute(for: vm, hostCPUSignature: host.cpuSignature))
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

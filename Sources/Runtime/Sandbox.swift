@@ -76,6 +76,7 @@ public actor Sandbox {
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
+        state.measurement = plan.measurement
         try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
         var hypervisor: (any RunningVirtualMachine)?
@@ -83,12 +84,7 @@ public actor Sandbox {
         do {
             if let expected = plan.measurement {
                 // Before the VM exists: what a verifier should find in the guest's attestation report.
-                logger.info(
-                    "expected launch measurement",
-                    metadata: [
-                        "launch_measurement": "\(expected.measurement)", "protection": "\(expected.mode.rawValue)",
-                        "measurement_algorithm": "\(expected.algorithm)",
-                    ])
+                logger.info("expected launch measurement", metadata: expected.logMetadata)
             }
             let started = ContinuousClock.now
             let vm = try await backend.launch(plan.vm, logger: logger)

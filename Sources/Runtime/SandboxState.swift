@@ -14,14 +14,19 @@ public struct SandboxState: Sendable, Equatable, Codable {
     /// Host mount points this sandbox made (container root filesystems), in mount order.
     public var mounts: [String]
     public var containers: [String]
+    /// The launch measurement computed before the VM started (`kata-runtime measure --sandbox`);
+    /// nil for an ordinary VM and in state files written before it existed.
+    public var measurement: ExpectedMeasurement?
 
     public init(
-        paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = []
+        paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = [],
+        measurement: ExpectedMeasurement? = nil
     ) {
         self.paths = paths
         self.hypervisorPID = hypervisorPID
         self.mounts = mounts
         self.containers = containers
+        self.measurement = measurement
     }
 
     /// Writes the state atomically (temp file + rename), so a crash never leaves half a file.

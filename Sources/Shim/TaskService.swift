@@ -295,7 +295,12 @@ public actor TaskService {
             shareReadOnly: Self.guestOnlyReadsTheShare(spec))
         let creation = Task {
             // Planned inside the creation, so a concurrent Create waits for this plan's outcome too.
-            let plan = try LaunchPlanner(configuration: configuration, host: hostFacts()).plan(request)
+            // A confidential launch also needs the QEMU object type; a plain one skips the probe.
+            let qemu =
+                configuration.hypervisor.confidentialGuest
+                ? QEMUBinary.probe(path: configuration.hypervisor.path) : nil
+            let plan = try LaunchPlanner(configuration: configuration, host: hostFacts(), qemu: qemu).plan(
+                request)
             return try await Sandbox.create(
                 plan: plan, configuration: configuration, paths: paths, dialer: dialer, backend: backend,
                 health: health, logger: logger)

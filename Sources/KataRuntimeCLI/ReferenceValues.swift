@@ -1,0 +1,31 @@
+import KataCore
+import Runtime
+
+/// Reference values for Trustee: its RVPS "sample" message, whose payload maps each reference
+/// value name to the accepted values. The names are the ones Trustee's default attestation
+/// policy (attestation-service ear_default_policy_cpu.rego) queries.
+enum ReferenceValues {
+    /// The reference value name the default policy compares a mode's launch measurement with.
+    static func claim(for mode: GuestProtection) throws -> String {
+        switch mode {
+        case .snp: return "snp_launch_measurement"  // input.snp.evidence.measurement
+        case .tdx: return "mr_td"  // input.tdx.quote.body.mr_td
+        case .sev, .sevES, .none:
+            throw refusal(
+                "--reference-values: Trustee's attestation service has no \(mode.rawValue) verifier and its "
+                    + "default policy no \(mode.rawValue) reference value (SEV and SEV-ES are attested before "
+                    + "launch, by the launch secret); print the measurement without --reference-values")
+        }
+    }
+
+    /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"]}>"}`.
+    static func sampleMessage(_ measurement: ExpectedMeasurement) throws -> String {
+        let payload = JSONValue.object([
+            (try claim(for: measurement.mode), .array([.string(measurement.measurement)]))
+        ]).compact()
+        return JSONValue.object([
+            ("version", .string("0.1.0")), ("type", .string("sample")),
+            ("payload", .string(base64(Array(payload.utf8)))),
+        ]).compact()
+    }
+}
