@@ -170,6 +170,8 @@ let package = Package(
             path: "Sources/ttrpc-bench"),
 
         // MARK: Tests
+        // Synthetic OVMF/TDVF images for the tests that measure or check firmware.
+        .target(name: "FirmwareFixtures", dependencies: ["Firmware"], path: "Tests/FirmwareFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
@@ -178,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "MeasurementTests", dependencies: ["Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
+            name: "MeasurementTests", dependencies: ["FirmwareFixtures", "Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TTRPCTests",
@@ -204,7 +206,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: [
+            dependencies: ["FirmwareFixtures", 
                 "Runtime", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "SEV", "TDX", "VirtualMachine",
             ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
@@ -220,7 +222,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "KataRuntimeCLITests",
-            dependencies: [
+            dependencies: ["FirmwareFixtures", 
                 "KataRuntimeCLI", "Host", "KataCore", "KataConfig", "Runtime", "Firmware",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),

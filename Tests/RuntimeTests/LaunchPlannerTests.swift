@@ -1,3 +1,4 @@
+import FirmwareFixtures
 import Firmware
 import Foundation
 import Host

@@ -1,3 +1,4 @@
+import FirmwareFixtures
 import Firmware
 import Foundation
 import Host
@@ -191,9 +192,6 @@ enum Assets {
         + [UInt8](repeating: 0, count: 60)
 }
 
-func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
-    (0..<T.bitWidth / 8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-}
 
 /// A plain configuration that plans (virtio-9p, an initrd, a bzImage kernel inside `host`'s root).
 func plainConfiguration(_ host: PlannerHost) throws -> KataConfiguration {

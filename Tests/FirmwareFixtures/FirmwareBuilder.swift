@@ -1,36 +1,49 @@
 import Firmware
 
+/// Test fixture shared by the measurement, runtime and CLI tests (a library target, not a test).
 /// Builds firmware images with OVMF's footer-table layout: random filler, an "ASEV" and a "TDVF"
 /// metadata block, and a GUIDed table ending 32 bytes before the end of the image.
-struct FirmwareBuilder {
-    struct TDVFEntry {
-        var dataOffset: UInt32
-        var rawDataSize: UInt32
-        var memoryAddress: UInt64
-        var memoryDataSize: UInt64
-        var type: UInt32
-        var attributes: UInt32
+package struct FirmwareBuilder {
+    package struct TDVFEntry {
+        package var dataOffset: UInt32
+        package var rawDataSize: UInt32
+        package var memoryAddress: UInt64
+        package var memoryDataSize: UInt64
+        package var type: UInt32
+        package var attributes: UInt32
+
+        package init(
+            dataOffset: UInt32, rawDataSize: UInt32, memoryAddress: UInt64, memoryDataSize: UInt64, type: UInt32,
+            attributes: UInt32
+        ) {
+            self.dataOffset = dataOffset
+            self.rawDataSize = rawDataSize
+            self.memoryAddress = memoryAddress
+            self.memoryDataSize = memoryDataSize
+            self.type = type
+            self.attributes = attributes
+        }
     }
 
-    var size: Int
+    package var size: Int
     /// Footer-table entries, in image order.
-    var tableEntries: [(FirmwareGUID, [UInt8])] = []
+    package var tableEntries: [(FirmwareGUID, [UInt8])] = []
     /// SEV metadata sections (gpa, size, type); nil for none.
-    var sevSections: [(UInt32, UInt32, UInt32)]?
-    var sevSignature = Array("ASEV".utf8)
-    var sevVersion: UInt32 = 1
-    var tdvfSections: [TDVFEntry]?
-    var footerGUID = FirmwareGUID.footerTable
+    package var sevSections: [(UInt32, UInt32, UInt32)]?
+    package var sevSignature = Array("ASEV".utf8)
+    package var sevVersion: UInt32 = 1
+    package var tdvfSections: [TDVFEntry]?
+    package var footerGUID = FirmwareGUID.footerTable
 
     /// The SEV block starts this far before the end; the TDVF block 1 KiB before it.
-    static let sevMetadataOffset = 0x600
-    static let tdvfMetadataOffset = 0xa00
+    package static let sevMetadataOffset = 0x600
+    package static let tdvfMetadataOffset = 0xa00
 
-    init(size: Int) {
+    package init(size: Int) {
         self.size = size
     }
 
-    func build<R: RandomNumberGenerator>(using random: inout R) -> [UInt8] {
+    package func build<R: RandomNumberGenerator>(using random: inout R) -> [UInt8] {
         var image = (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
         var entries = tableEntries
         if let sevSections {
@@ -64,15 +77,17 @@ struct FirmwareBuilder {
     }
 }
 
-func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+package func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
     (0..<T.bitWidth / 8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
 }
 
 /// SplitMix64: a seeded generator so a failing case can be reproduced from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
+package struct SeededGenerator: RandomNumberGenerator {
+    package var state: UInt64
 
-    mutating func next() -> UInt64 {
+    package init(state: UInt64) { self.state = state }
+
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var value = state
         value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
