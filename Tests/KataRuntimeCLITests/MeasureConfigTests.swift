@@ -102,6 +102,7 @@ import Testing
         kernel = "\(directory)/vmlinux"
         initrd = "\(directory)/initrd.img"
         accelerator = "tcg"
+        shared_fs = "virtio-9p"
 
         """.write(toFile: config, atomically: false, encoding: .utf8)
         do {

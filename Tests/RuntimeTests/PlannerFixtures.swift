@@ -152,7 +152,9 @@ enum Assets {
         if let gpa = contents.hashTableGPA { entries.append((.sevHashTable, le(gpa) + le(UInt32(0x400)))) }
         if contents.sevESResetBlock { entries.append((.sevESResetBlock, le(UInt32(0x80_b004)))) }
         if contents.sevMetadata {
-            let sections: [(UInt32, UInt32, UInt32)] = [(0x80_0000, 0x9000, 1), (0x80_d000, 0x1000, 2)]
+            var sections: [(UInt32, UInt32, UInt32)] = [(0x80_0000, 0x9000, 1), (0x80_d000, 0x1000, 2)]
+            // SNP measures the kernel hashes in the page the hashes table lives in (type 0x10).
+            if let gpa = contents.hashTableGPA, gpa != 0 { sections.append((gpa & ~0xfff, 0x1000, 0x10)) }
             var block = Array("ASEV".utf8) + le(UInt32(16 + 12 * sections.count)) + le(UInt32(1))
             block += le(UInt32(sections.count))
             for (gpa, length, type) in sections { block += le(gpa) + le(length) + le(type) }
@@ -198,7 +200,9 @@ func plainConfiguration(_ host: PlannerHost) throws -> KataConfiguration {
     try host.write("/assets/vmlinuz", Assets.bzImage)
     var configuration = KataConfiguration()
     configuration.hypervisor.kernel = host.file("/assets/vmlinuz")
-    configuration.hypervisor.initrd = "/usr/share/kata-containers/kata-containers-initrd.img"
+    // A confidential plan measures the initrd, so it must exist.
+    try host.write("/assets/initrd.img", Array("initrd".utf8))
+    configuration.hypervisor.initrd = host.file("/assets/initrd.img")
     configuration.hypervisor.sharedFS = "virtio-9p"
     return configuration
 }
