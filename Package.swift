@@ -202,7 +202,9 @@ let package = Package(
             dependencies: [
                 "Shim", "Runtime", "Agent", "Hypervisor", "KataConfig", "KataCore", "OCI", "Protocols",
             ]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCI", "KataCore"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "Agent", "OCI", "KataCore", .product(name: "Logging", package: "swift-log")]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),
