@@ -204,7 +204,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Agent", "OCI", "KataCore", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Runtime", "Agent", "OCI", "KataCore", .product(name: "Logging", package: "swift-log"),
+            ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "KataConfig", "QEMU"]),

@@ -54,7 +54,8 @@ public actor ContainerManager {
         try await sandbox.createContainer(id: id, spec: spec, rootfs: rootfs, bundle: bundle)
         // Died meanwhile: a process added now would never be reported exited.
         guard !sandboxGone else {
-            throw KataError(.failedPrecondition, "create \(id): the sandbox stopped while the container was made")
+            throw KataError(
+                .failedPrecondition, "create \(id): the sandbox stopped while the container was made")
         }
         let relay = ProcessIO(containerID: id, execID: "", paths: io, agent: sandbox.agent)
         let process = RuntimeProcess(containerID: id, execID: "", io: io, launch: .container(relay: relay))
@@ -136,7 +137,8 @@ public actor ContainerManager {
         }
         container.processes.forEach { $0.release() }
         containers[container.id] = nil
-        return ProcessDeletion(process: process.snapshot(bundle: container.bundle), lastContainer: containers.isEmpty)
+        return ProcessDeletion(
+            process: process.snapshot(bundle: container.bundle), lastContainer: containers.isEmpty)
     }
 
     // MARK: Helpers

@@ -36,7 +36,8 @@ extension TaskService {
             do {
                 return try JSONDecoder().decode(OCI.Process.self, from: request.spec.value)
             } catch {
-                throw KataError(.invalidArgument, "exec \(request.execID): spec is not an OCI process: \(error)")
+                throw KataError(
+                    .invalidArgument, "exec \(request.execID): spec is not an OCI process: \(error)")
             }
         }
         var event = Containerd_Events_TaskExecAdded()

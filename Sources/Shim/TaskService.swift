@@ -10,7 +10,10 @@ import SwiftProtobuf
 
 /// containerd's task API for one shim, over one sandbox: the first container creates the VM
 /// (it is the sandbox), later containers of the same pod join it. Requests arrive in
-/// containerd's types and leave as runtime calls; `TaskService+TTRPC` does the wire side.
+/// containerd's types and leave as runtime calls: the containers and their processes live in
+/// the runtime's `ContainerManager`, whose events come back here as containerd's. What stays
+/// here is the shim's own: the sandbox's creation, Create/Shutdown ordering, the management
+/// socket. `TaskService+TTRPC` does the wire side.
 public actor TaskService {
     let namespace: String
     let shimID: String
@@ -92,7 +95,8 @@ public actor TaskService {
         try await containerManager(for: sandbox).create(
             id: request.id, bundle: request.bundle, spec: spec, rootfs: rootfs,
             io: ProcessIO.Paths(
-                stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal))
+                stdin: request.stdin, stdout: request.stdout, stderr: request.stderr,
+                terminal: request.terminal))
 
         var event = Containerd_Events_TaskCreate()
         event.containerID = request.id
@@ -179,8 +183,11 @@ public actor TaskService {
     /// The manager of `sandbox`'s containers, made with the sandbox's first container.
     func containerManager(for sandbox: Sandbox) -> ContainerManager {
         if let containers, containers.sandbox === sandbox { return containers }
+        // The pid from the sandbox itself: a second concurrent Create may get here before the
+        // first has recorded `sandboxPID`.
+        let pid = UInt32(bitPattern: sandbox.hypervisor.pid)
         let manager = ContainerManager(
-            sandbox: sandbox, logger: logger, onEvent: Self.publishing(to: events, pid: hypervisorPID))
+            sandbox: sandbox, logger: logger, onEvent: Self.publishing(to: events, pid: pid))
         containers = manager
         return manager
     }

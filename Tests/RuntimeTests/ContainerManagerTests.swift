@@ -54,17 +54,23 @@ import Testing
         try await fixture.create("c1")
         #expect(await errorCode { try await fixture.create("c1") } == .failedPrecondition)
         try await manager.start(containerID: "c1", execID: "")
-        #expect(await errorCode { try await manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
-        #expect(await errorCode { _ = try await manager.delete(containerID: "c1", execID: "") } == .failedPrecondition)
+        #expect(
+            await errorCode { try await manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
+        #expect(
+            await errorCode { _ = try await manager.delete(containerID: "c1", execID: "") }
+                == .failedPrecondition)
         try await fixture.exec("c1", "e1")
         #expect(await errorCode { try await fixture.exec("c1", "e1") } == .failedPrecondition)
         fixture.agent.exit("c1", code: 0)
         _ = try await fixture.wait("c1")
-        #expect(await errorCode { try await manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
+        #expect(
+            await errorCode { try await manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
 
         #expect(await errorCode { try await manager.start(containerID: "c2", execID: "") } == .notFound)
         #expect(await errorCode { try await manager.start(containerID: "c1", execID: "e9") } == .notFound)
-        #expect(await errorCode { _ = try await manager.wait(containerID: "../c1", execID: "") } == .invalidArgument)
+        #expect(
+            await errorCode { _ = try await manager.wait(containerID: "../c1", execID: "") }
+                == .invalidArgument)
         #expect(await errorCode { try await fixture.exec("c1", "e/2") } == .invalidArgument)
         // The exec's spec is read only after the container was found.
         let unknown = await errorCode {
@@ -110,13 +116,16 @@ import Testing
         try await fixture.manager.kill(containerID: "c1", execID: "", signal: 9)
         #expect(try await fixture.wait("c1") == 137)
         #expect(!fixture.agent.calls.contains { $0.hasPrefix("signal") })
-        #expect(await errorCode { try await fixture.manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
+        #expect(
+            await errorCode { try await fixture.manager.start(containerID: "c1", execID: "") }
+                == .failedPrecondition)
     }
 
     /// A stdin FIFO nobody opens for writing holds a thread in open(2) until its relay is
     /// released: Delete of a never started container releases it, an exec's exit does.
     @Test func deleteAndExitReleaseTheRelay() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { _ = removeTree(dir) }
         for name in ["c1-in", "e1-in"] { #expect(mkfifo("\(dir)/\(name)", 0o600) == 0) }
@@ -153,7 +162,9 @@ import Testing
         await fixture.manager.stopSandbox()
         await fixture.manager.stopSandbox()
         #expect(await fixture.sandbox.stops == 1)
-        #expect(await errorCode { try await fixture.manager.start(containerID: "c1", execID: "") } == .failedPrecondition)
+        #expect(
+            await errorCode { try await fixture.manager.start(containerID: "c1", execID: "") }
+                == .failedPrecondition)
         #expect(await errorCode { try await fixture.exec("c1", "e1") } == .failedPrecondition)
     }
 

@@ -63,7 +63,8 @@ struct ManagerFixture {
 
     func create(_ id: String, io: ProcessIO.Paths = noIO) async throws {
         try await manager.create(
-            id: id, bundle: "/bundles/\(id)", spec: Spec(process: OCI.Process(args: ["/bin/true"])), rootfs: [],
+            id: id, bundle: "/bundles/\(id)", spec: Spec(process: OCI.Process(args: ["/bin/true"])),
+            rootfs: [],
             io: io)
     }
 
