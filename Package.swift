@@ -206,8 +206,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["FirmwareFixtures", 
-                "Runtime", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "SEV", "TDX", "VirtualMachine",
+            dependencies: [
+                "FirmwareFixtures", "Runtime", "Agent", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "SEV",
+                "TDX", "VirtualMachine", .product(name: "Logging", package: "swift-log"),
             ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),

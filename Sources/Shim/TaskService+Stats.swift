@@ -4,8 +4,7 @@ import SwiftProtobuf
 extension TaskService {
     /// The container's cgroup statistics from the guest, as containerd's cgroup v2 metrics.
     func stats(_ request: Containerd_Task_V2_StatsRequest) async throws -> Containerd_Task_V2_StatsResponse {
-        let (container, _) = try lookup(request.id, "")
-        let stats = try await requireSandbox().agent.statsContainer(id: container.id)
+        let stats = try await manager(request.id).stats(containerID: request.id)
         var metrics = Io_Containerd_Cgroups_V2_Metrics()
         metrics.pids.current = stats.pidsCurrent
         metrics.pids.limit = stats.pidsLimit

@@ -13,7 +13,10 @@ import VirtualMachine
 
 /// containerd's task API for one shim, over one sandbox: the first container creates the VM
 /// (it is the sandbox), later containers of the same pod join it. Requests arrive in
-/// containerd's types and leave as runtime calls; `TaskService+TTRPC` does the wire side.
+/// containerd's types and leave as runtime calls: the containers and their processes live in
+/// the runtime's `ContainerManager`, whose events come back here as containerd's. What stays
+/// here is the shim's own: the sandbox's creation, Create/Shutdown ordering, the management
+/// socket. `TaskService+TTRPC` does the wire side.
 public actor TaskService {
     let namespace: String
     let shimID: String
@@ -40,7 +43,8 @@ public actor TaskService {
     /// Why the sandbox died, once the watchdog said so: this shim then boots no other VM.
     var deathReason: String?
     var monitor: ShimMonitor?
-    var containers: [String: ContainerRecord] = [:]
+    /// The containers of the current sandbox (kept after its death until they are deleted).
+    var containers: ContainerManager?
     /// Called once Shutdown finds nothing left to serve.
     let onShutdown: @Sendable () -> Void
 
@@ -87,21 +91,20 @@ public actor TaskService {
             throw KataError(
                 .failedPrecondition, "create \(request.id): this shim's sandbox died (\(deathReason))")
         }
-        guard containers[request.id] == nil, !creatingIDs.contains(request.id) else {
-            throw KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
-        }
+        let exists = KataError(.failedPrecondition, "container \(request.id) already exists in this shim")
+        guard !creatingIDs.contains(request.id) else { throw exists }
+        // Reserved before the await below: a concurrent Create of the same id is refused above.
         creatingIDs.insert(request.id)
         defer { createFinished(request.id) }
+        if await containers?.contains(request.id) == true { throw exists }
         let spec = try Spec.load(bundle: request.bundle)
         let sandbox = try await sandboxFor(request: request, spec: spec)
         let rootfs = request.rootfs.map { RootfsMount(type: $0.type, source: $0.source, options: $0.options) }
-        try await sandbox.createContainer(id: request.id, spec: spec, rootfs: rootfs, bundle: request.bundle)
-        let paths = ProcessIO.Paths(
-            stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal)
-        let record = ProcessRecord(containerID: request.id, execID: "", io: paths, execSpec: nil)
-        containers[request.id] = ContainerRecord(
-            id: request.id, bundle: request.bundle, spec: spec, initProcess: record)
-        startRelay(record, agent: sandbox.agent)
+        try await containerManager(for: sandbox).create(
+            id: request.id, bundle: request.bundle, spec: spec, rootfs: rootfs,
+            io: ProcessIO.Paths(
+                stdin: request.stdin, stdout: request.stdout, stderr: request.stderr,
+                terminal: request.terminal))
 
         var event = Containerd_Events_TaskCreate()
         event.containerID = request.id
@@ -119,34 +122,8 @@ public actor TaskService {
     }
 
     func start(_ request: Containerd_Task_V2_StartRequest) async throws -> Containerd_Task_V2_StartResponse {
-        let (container, process) = try lookup(request.id, request.execID)
-        guard process.status == .created else {
-            throw KataError(.failedPrecondition, "\(describe(process)) is \(process.status), not created")
-        }
-        let agent = try requireSandbox().agent
-        if request.execID.isEmpty {
-            try await agent.startContainer(id: container.id)
-        } else {
-            guard let spec = process.execSpec else {
-                throw KataError(.invalidArgument, "\(describe(process)): no process spec")
-            }
-            try await agent.execProcess(containerID: container.id, execID: request.execID, process: spec)
-            startRelay(process, agent: agent)
-        }
-        process.status = .running
-        watchExit(process, agent: agent)
-        if request.execID.isEmpty {
-            var event = Containerd_Events_TaskStart()
-            event.containerID = container.id
-            event.pid = hypervisorPID
-            events.publish(event)
-        } else {
-            var event = Containerd_Events_TaskExecStarted()
-            event.containerID = container.id
-            event.execID = request.execID
-            event.pid = hypervisorPID
-            events.publish(event)
-        }
+        // TaskStart / TaskExecStarted come from the manager's event, ahead of any TaskExit.
+        try await manager(request.id, request.execID).start(containerID: request.id, execID: request.execID)
         var response = Containerd_Task_V2_StartResponse()
         response.pid = hypervisorPID
         return response
@@ -154,14 +131,16 @@ public actor TaskService {
 
     /// Stops the management socket and the sandbox's VM; no stdio relay outlives it.
     func stopSandbox() async {
-        for container in containers.values {
-            ([container.initProcess] + container.execs.values).forEach { $0.relay?.cancel() }
-        }
+        let manager = containers
         await monitor?.stop()
         monitor = nil
         let stopping = sandbox
         sandbox = nil
-        await stopping?.stop()
+        if let manager, let stopping, manager.sandbox === stopping {
+            await manager.stopSandbox()
+        } else {
+            await stopping?.stop()
+        }
     }
 
     func createFinished(_ id: String) {
@@ -186,12 +165,7 @@ public actor TaskService {
         guard sandbox === dead else { return }
         deathReason = reason
         logger.error("sandbox \(dead.id) died: \(reason); every process is reported exited (255)")
-        for container in containers.values {
-            for process in [container.initProcess] + container.execs.values {
-                process.relay?.cancel()
-                exited(process, code: 255)
-            }
-        }
+        if let containers, containers.sandbox === dead { await containers.sandboxDied() }
         await stopSandbox()
     }
 
@@ -205,66 +179,25 @@ public actor TaskService {
 
     // MARK: Helpers shared by the verbs
 
-    /// The container and process a request names; both ids are checked against containerd's
-    /// identifier rule first (an empty exec id means the init process).
-    func lookup(_ id: String, _ execID: String) throws -> (ContainerRecord, ProcessRecord) {
-        try Identifier.validate(id, field: "id")
-        if !execID.isEmpty { try Identifier.validate(execID, field: "exec_id") }
-        guard let container = containers[id] else { throw KataError(.notFound, "container \(id) not found") }
-        guard let process = container.process(execID) else {
-            throw KataError(.notFound, "container \(id) has no process \(execID)")
-        }
-        return (container, process)
+    /// The container manager for a request naming container `id` (and process `execID`): the
+    /// ids are checked first, against containerd's identifier rule; with no sandbox yet there
+    /// is no container.
+    func manager(_ id: String, _ execID: String = "") throws -> ContainerManager {
+        try ContainerManager.validate(id: id, execID: execID)
+        guard let containers else { throw KataError(.notFound, "container \(id) not found") }
+        return containers
     }
 
-    func requireSandbox() throws -> Sandbox {
-        guard let sandbox else { throw KataError(.failedPrecondition, "no sandbox in this shim") }
-        return sandbox
-    }
-
-    func describe(_ process: ProcessRecord) -> String {
-        process.execID.isEmpty
-            ? "container \(process.containerID)" : "exec \(process.execID) of \(process.containerID)"
-    }
-
-    func startRelay(_ process: ProcessRecord, agent: any KataAgent) {
-        let relay = ProcessIO(
-            containerID: process.containerID, execID: process.execID, paths: process.io, agent: agent)
-        process.relay = relay
-        relay.start()
-    }
-
-    /// Waits for the process in the guest, then for its output to reach containerd, and only
-    /// then reports the exit: `ctr run` must not lose the last lines.
-    func watchExit(_ process: ProcessRecord, agent: any KataAgent) {
-        Task {
-            let code: Int32
-            do {
-                code = try await agent.waitProcess(containerID: process.containerID, execID: process.execID)
-            } catch {
-                logger.error("waiting for \(describe(process)) failed: \(error)")
-                code = 255
-            }
-            await process.relay?.waitForOutput()
-            exited(process, code: code)
-        }
-    }
-
-    /// Reports the exit once; a later report (the watchdog and WaitProcess both see a dead
-    /// sandbox) is ignored.
-    func exited(_ process: ProcessRecord, code: Int32) {
-        guard process.exitedAt == nil else { return }
-        process.status = .stopped
-        process.exitStatus = UInt32(bitPattern: code)
-        process.exitedAt = Date()
-        var event = Containerd_Events_TaskExit()
-        event.containerID = process.containerID
-        event.id = process.execID.isEmpty ? process.containerID : process.execID
-        event.pid = hypervisorPID
-        event.exitStatus = process.exitStatus
-        event.exitedAt = process.exitedAtTimestamp
-        events.publish(event)
-        process.exited.open()
+    /// The manager of `sandbox`'s containers, made with the sandbox's first container.
+    func containerManager(for sandbox: Sandbox) -> ContainerManager {
+        if let containers, containers.sandbox === sandbox { return containers }
+        // The pid from the sandbox itself: a second concurrent Create may get here before the
+        // first has recorded `sandboxPID`.
+        let pid = UInt32(bitPattern: sandbox.hypervisor.pid)
+        let manager = ContainerManager(
+            sandbox: sandbox, logger: logger, onEvent: Self.publishing(to: events, pid: pid))
+        containers = manager
+        return manager
     }
 
     /// The share holds only container root filesystems; the guest only reads it when the one
