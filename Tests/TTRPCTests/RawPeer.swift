@@ -41,8 +41,9 @@ final class RawPeer {
 
     /// The next frame, or nil once the other side closed the connection. Fails after `timeout`.
     /// Polls without blocking: a blocked thread would starve Swift's cooperative pool, which the
-    /// server under test needs.
-    func nextFrame(timeout: Duration = .seconds(5)) async throws -> Frame? {
+    /// server under test needs. The generous default is for the parallel unit-test run, where
+    /// other suites' synchronous subprocess waits (sev-snp-measure) can hold both pool threads.
+    func nextFrame(timeout: Duration = .seconds(30)) async throws -> Frame? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let frame = try reader.next() { return frame }
