@@ -180,7 +180,8 @@ let package = Package(
         .testTarget(
             name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "MeasurementTests", dependencies: ["FirmwareFixtures", "Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
+            name: "MeasurementTests",
+            dependencies: ["FirmwareFixtures", "Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TTRPCTests",
@@ -207,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "FirmwareFixtures", "Runtime", "Agent", "OCI", "KataCore", "KataConfig", "Host", "Firmware", "SEV",
+                "FirmwareFixtures", "Runtime", "Agent", "OCI", "KataCore", "KataConfig", "Host", "Firmware",
+                "SEV",
                 "TDX", "VirtualMachine", .product(name: "Logging", package: "swift-log"),
             ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
@@ -223,7 +225,8 @@ let package = Package(
             ]),
         .testTarget(
             name: "KataRuntimeCLITests",
-            dependencies: ["FirmwareFixtures", 
+            dependencies: [
+                "FirmwareFixtures",
                 "KataRuntimeCLI", "Host", "KataCore", "KataConfig", "Runtime", "Firmware",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),

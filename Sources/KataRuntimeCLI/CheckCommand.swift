@@ -33,7 +33,9 @@ public struct CheckCommand: ParsableCommand {
     public func run() throws {
         let report = makeReport()
         print(try Self.render(report, json: json))
-        if !report.canRunVM || report.checks.contains(where: { $0.name == LaunchCheck.name && $0.status == .fail }) {
+        if !report.canRunVM
+            || report.checks.contains(where: { $0.name == LaunchCheck.name && $0.status == .fail })
+        {
             throw ExitCode(1)
         }
     }

@@ -9,18 +9,22 @@ import Runtime
 enum LaunchCheck {
     static let name = "launch plan"
 
-    static func judge(_ loaded: Result<LoadedConfiguration, any Error>, host: HostFacts, qemu: QEMUBinary) -> HostCheck {
+    static func judge(_ loaded: Result<LoadedConfiguration, any Error>, host: HostFacts, qemu: QEMUBinary)
+        -> HostCheck
+    {
         let configuration: LoadedConfiguration
         switch loaded {
         case .success(let value): configuration = value
         case .failure(let error):
-            return HostCheck(name, .warn, "no configuration loaded (\(describe(error))); see kata-runtime env")
+            return HostCheck(
+                name, .warn, "no configuration loaded (\(describe(error))); see kata-runtime env")
         }
         let planner = LaunchPlanner(configuration: configuration.configuration, host: host, qemu: qemu)
         let request = LaunchRequest(sandboxID: "check", paths: SandboxPaths(sandboxID: "check"))
         do {
             let plan = try planner.plan(request)
-            let protection = plan.vm.protection == .none ? "no memory encryption" : plan.vm.protection.rawValue
+            let protection =
+                plan.vm.protection == .none ? "no memory encryption" : plan.vm.protection.rawValue
             return HostCheck(
                 name, .pass,
                 "\(configuration.path): \(protection), accelerator \(plan.vm.accelerator.rawValue), "

@@ -107,7 +107,8 @@ public actor Sandbox {
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
             return Sandbox(
-                id: id, paths: paths, configuration: configuration, plan: plan, hypervisor: vm, agent: connected,
+                id: id, paths: paths, configuration: configuration, plan: plan, hypervisor: vm,
+                agent: connected,
                 state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")

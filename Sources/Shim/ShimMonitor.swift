@@ -56,7 +56,8 @@ struct MonitorRoute: Sendable {
         let reply: Reply
         if let measurement, let data = try? JSONEncoder.sortedPretty.encode(measurement) {
             reply = Reply(
-                status: .ok, contentType: "application/json", body: String(decoding: data, as: UTF8.self) + "\n")
+                status: .ok, contentType: "application/json",
+                body: String(decoding: data, as: UTF8.self) + "\n")
         } else {
             reply = Reply(
                 status: .notFound, contentType: "text/plain",
@@ -85,7 +86,8 @@ final class MonitorHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first
+        let path =
+            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first
             .map(String.init) ?? ""
         let route = head.method == .GET ? routes[path] : nil
         let loop = context.eventLoop
@@ -93,7 +95,8 @@ final class MonitorHandler: ChannelInboundHandler, Sendable {
         if let route {
             promise.completeWithTask { await route.reply() }
         } else {
-            promise.succeed(MonitorRoute.Reply(status: .notFound, contentType: "text/plain", body: "not found\n"))
+            promise.succeed(
+                MonitorRoute.Reply(status: .notFound, contentType: "text/plain", body: "not found\n"))
         }
         let bound = NIOLoopBound((context, self), eventLoop: loop)
         promise.futureResult.whenSuccess { reply in

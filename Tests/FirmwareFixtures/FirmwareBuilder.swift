@@ -13,7 +13,8 @@ package struct FirmwareBuilder {
         package var attributes: UInt32
 
         package init(
-            dataOffset: UInt32, rawDataSize: UInt32, memoryAddress: UInt64, memoryDataSize: UInt64, type: UInt32,
+            dataOffset: UInt32, rawDataSize: UInt32, memoryAddress: UInt64, memoryDataSize: UInt64,
+            type: UInt32,
             attributes: UInt32
         ) {
             self.dataOffset = dataOffset

@@ -56,7 +56,9 @@ import Testing
         let command = try CheckCommand.parse(["--host-root", root, "--qemu", root + "/no-such-qemu"])
         #expect(throws: ExitCode(1)) { try command.run() }
         let report = command.makeReport()
-        #expect(report.checks.first { $0.name == "QEMU" } == HostCheck("QEMU", .fail, "\(root)/no-such-qemu does not exist"))
+        #expect(
+            report.checks.first { $0.name == "QEMU" }
+                == HostCheck("QEMU", .fail, "\(root)/no-such-qemu does not exist"))
     }
 
     @Test func realHostCheck() throws {

@@ -1,5 +1,5 @@
-import FirmwareFixtures
 import Firmware
+import FirmwareFixtures
 import Foundation
 import KataCore
 import SEV

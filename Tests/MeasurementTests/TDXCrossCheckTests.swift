@@ -1,5 +1,5 @@
-import FirmwareFixtures
 import Firmware
+import FirmwareFixtures
 import Foundation
 import TDX
 import Testing

@@ -1,5 +1,5 @@
-import FirmwareFixtures
 import Firmware
+import FirmwareFixtures
 import Foundation
 import Host
 import KataConfig
@@ -193,7 +193,6 @@ enum Assets {
         [0x7f, UInt8(ascii: "E"), UInt8(ascii: "L"), UInt8(ascii: "F")]
         + [UInt8](repeating: 0, count: 60)
 }
-
 
 /// A plain configuration that plans (virtio-9p, an initrd, a bzImage kernel inside `host`'s root).
 func plainConfiguration(_ host: PlannerHost) throws -> KataConfiguration {

@@ -16,7 +16,8 @@ struct ConfidentialRefusalTests {
         ("tdx", "configuration-qemu-tdx.toml", [], ["tdx", "kvm_intel"]),
         (
             "upstream-snp", "configuration-qemu-snp.toml",
-            [(#"(?m)^guest_protection = .*$"#, ""), (#"(?m)^snp_guest_policy = .*$"#, "")], ["snp", "sev_snp"]
+            [(#"(?m)^guest_protection = .*$"#, ""), (#"(?m)^snp_guest_policy = .*$"#, "")],
+            ["snp", "sev_snp"]
         ),
         (
             "upstream-confidential", "configuration-qemu-snp.toml",
@@ -36,7 +37,8 @@ struct ConfidentialRefusalTests {
         #expect(result.status != 0, "\(item.name) ran although this host has no TEE")
         let stderr = result.stderr.lowercased()
         for word in item.reason {
-            #expect(stderr.contains(word.lowercased()), "\(item.name): '\(word)' missing from: \(result.stderr)")
+            #expect(
+                stderr.contains(word.lowercased()), "\(item.name): '\(word)' missing from: \(result.stderr)")
         }
         #expect(seconds < 20, "\(item.name): took \(seconds) s to refuse")
         _ = try await ctrd.ctr(["container", "rm", id], timeout: 30)
@@ -44,7 +46,8 @@ struct ConfidentialRefusalTests {
     }
 
     /// The shipped file with the test's kernel (the bzImage firmware can boot) and initrd.
-    private func writeConfiguration(_ file: String, edits: [(String, String)], name: String) throws -> String {
+    private func writeConfiguration(_ file: String, edits: [(String, String)], name: String) throws -> String
+    {
         let repo = PrivateContainerd.repo
         var text = try String(contentsOfFile: repo + "/configuration/" + file, encoding: .utf8)
         let replacements =

@@ -38,11 +38,14 @@ struct RunningContainerTests {
         // A plain VM has no launch measurement: the endpoint says so rather than inventing one.
         let measurement = try await Command.run(
             [
-                "/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", "/run/vc/sbs/\(id)/shim-monitor.sock",
+                "/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket",
+                "/run/vc/sbs/\(id)/shim-monitor.sock",
                 "http://localhost/measurement",
             ], timeout: 30)
         #expect(measurement.stdout.hasSuffix("404"), "GET /measurement: \(measurement.stdout)")
-        #expect(measurement.stdout.contains("not a confidential guest"), "GET /measurement: \(measurement.stdout)")
+        #expect(
+            measurement.stdout.contains("not a confidential guest"), "GET /measurement: \(measurement.stdout)"
+        )
 
         let metrics = try await ctrd.ctr(["task", "metrics", id])
         #expect(metrics.status == 0, "stderr: \(metrics.stderr)")

@@ -53,7 +53,8 @@ struct ShimMonitorTests {
         let socket = FileManager.default.temporaryDirectory.appendingPathComponent(
             "monitor-\(UUID().uuidString.prefix(8)).sock"
         ).path
-        let monitor = try await ShimMonitor.start(socketPath: socket, routes: ["/measurement": .measurement(nil)])
+        let monitor = try await ShimMonitor.start(
+            socketPath: socket, routes: ["/measurement": .measurement(nil)])
         defer { Task { await monitor.stop() } }
         let reply = try await Self.get(socket, "/measurement")
         #expect(reply.status == 404)
