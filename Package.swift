@@ -171,7 +171,9 @@ let package = Package(
 
         // MARK: Tests
         // Synthetic OVMF/TDVF images for the tests that measure or check firmware.
-        .target(name: "FirmwareFixtures", dependencies: ["Firmware"], path: "Tests/FirmwareFixtures"),
+        .target(
+            name: "FirmwareFixtures", dependencies: ["Firmware", "Host", "KataCore"],
+            path: "Tests/FirmwareFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
@@ -202,6 +204,7 @@ let package = Package(
         .testTarget(
             name: "ShimTests",
             dependencies: [
+                "FirmwareFixtures", "QEMU",
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),

@@ -1,3 +1,4 @@
+import FirmwareFixtures
 import Foundation
 import Testing
 

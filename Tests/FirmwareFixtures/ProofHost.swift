@@ -1,24 +1,24 @@
-import FirmwareFixtures
 import Foundation
-import Testing
+import Host
+import KataCore
 
 /// A fake host tree (for `measure --host-root`) offering one confidential technology, with the
 /// CPUID leaves to pass as `--host-cpuid`, plus a synthetic firmware, a PE kernel and an initrd
 /// in the same temporary directory. No SEV, SNP or TDX hardware exists here: this stands in
 /// for it, as the tests using it say.
-final class ProofHost {
-    enum Technology: String { case sev, sevES = "sev-es", snp, tdx }
+package final class ProofHost {
+    package enum Technology: String, Sendable { case sev, sevES = "sev-es", snp, tdx }
 
-    let directory: String
-    var root: String { directory + "/host" }
-    let firmware: String
-    let kernel: String
-    let initrd: String
+    package let directory: String
+    package var root: String { directory + "/host" }
+    package let firmware: String
+    package let kernel: String
+    package let initrd: String
     /// CPUID(1).EAX the fake processor reports (an EPYC Genoa's).
-    static let hostSignature: UInt32 = 0x00a1_0f11
-    let cpuid: [String]
+    package static let hostSignature: UInt32 = 0x00a1_0f11
+    package let cpuid: [String]
 
-    init(_ technology: Technology) throws {
+    package init(_ technology: Technology) throws {
         directory = NSTemporaryDirectory() + "kata-proof-\(UUID().uuidString)"
         firmware = directory + "/OVMF.fd"
         kernel = directory + "/vmlinuz-confidential.container"
@@ -57,9 +57,22 @@ final class ProofHost {
             .write(to: URL(fileURLWithPath: initrd))
     }
 
+    /// The host as the planner sees it: this tree and the fake CPUID leaves.
+    package var probe: HostProbe {
+        var leaves: [UInt32: CPUIDRegisters] = [:]
+        for item in cpuid {
+            let parts = item.split(separator: "=")
+            let values = parts[1].split(separator: ",").map { UInt32($0, radix: 16) ?? 0 }
+            let leaf = UInt32(parts[0].dropFirst(2), radix: 16) ?? 0
+            leaves[leaf] = CPUIDRegisters(eax: values[0], ebx: values[1], ecx: values[2], edx: values[3])
+        }
+        let fixed = leaves
+        return HostProbe(filesystem: HostFilesystem(root: root)) { leaf, _ in fixed[leaf] }
+    }
+
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    func write(_ path: String, _ text: String) throws {
+    package func write(_ path: String, _ text: String) throws {
         let full = root + path
         try FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -69,13 +82,14 @@ final class ProofHost {
     private func characterDevice(_ path: String, major: UInt32, minor: UInt32) throws {
         try FileManager.default.createDirectory(
             atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try #require(
-            mknod(root + path, S_IFCHR | 0o600, dev_t((major << 8) | minor)) == 0, "mknod needs root")
+        guard mknod(root + path, S_IFCHR | 0o600, dev_t((major << 8) | minor)) == 0 else {
+            throw KataError.system("mknod \(root + path) (needs root)", errno: errno)
+        }
     }
 
     /// OVMF-shaped: SEV-ES reset block, a non-zero SEV hashes-table GPA, SEV metadata with an
     /// SNP kernel-hashes page, and TDVF metadata.
-    static func firmwareImage(using random: inout SeededGenerator) -> [UInt8] {
+    package static func firmwareImage(using random: inout SeededGenerator) -> [UInt8] {
         var builder = FirmwareBuilder(size: 16 * 4096)
         builder.tableEntries = [
             (.sevESResetBlock, le(UInt32(0xffff_f000))),
@@ -97,7 +111,7 @@ final class ProofHost {
     }
 
     /// Starts like a bzImage: "MZ", the PE header offset at 0x3c, "PE\0\0" there.
-    static func peKernel(using random: inout SeededGenerator) -> [UInt8] {
+    package static func peKernel(using random: inout SeededGenerator) -> [UInt8] {
         var bytes = (0..<9000).map { _ in UInt8.random(in: 0...255, using: &random) }
         bytes[0] = UInt8(ascii: "M")
         bytes[1] = UInt8(ascii: "Z")
@@ -107,7 +121,10 @@ final class ProofHost {
     }
 
     /// A configuration shaped like the shipped confidential ones, pointing at these files.
-    func configuration(_ technology: Technology, defaultVCPUs: Int = 1) throws -> String {
+    package func configuration(
+        _ technology: Technology, defaultVCPUs: Int = 1,
+        hypervisorPath: String = "/usr/bin/qemu-system-x86_64"
+    ) throws -> String {
         let protection: String
         switch technology {
         case .sev: protection = "guest_protection = \"sev\"\nsev_policy = 0x1"
@@ -117,7 +134,7 @@ final class ProofHost {
         }
         let text = """
             [hypervisor.qemu]
-            path = "/usr/bin/qemu-system-x86_64"
+            path = "\(hypervisorPath)"
             kernel = "\(kernel)"
             initrd = "\(initrd)"
             firmware = "\(firmware)"
