@@ -170,10 +170,10 @@ let package = Package(
             path: "Sources/ttrpc-bench"),
 
         // MARK: Tests
-        // Synthetic OVMF/TDVF images for the tests that measure or check firmware.
+        // Shared by the unit tests: synthetic OVMF/TDVF images, a fake SEV/SNP/TDX host, a fake agent.
         .target(
-            name: "FirmwareFixtures", dependencies: ["Firmware", "Host", "KataCore"],
-            path: "Tests/FirmwareFixtures"),
+            name: "TestFixtures", dependencies: ["Firmware", "Host", "KataCore", "Agent", "OCI"],
+            path: "Tests/TestFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
@@ -183,7 +183,7 @@ let package = Package(
             name: "KataConfigTests", dependencies: ["KataConfig", "KataCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MeasurementTests",
-            dependencies: ["FirmwareFixtures", "Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
+            dependencies: ["TestFixtures", "Firmware", "SEV", "TDX", "KataUUID", "KataRuntimeCLI"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TTRPCTests",
@@ -204,14 +204,14 @@ let package = Package(
         .testTarget(
             name: "ShimTests",
             dependencies: [
-                "FirmwareFixtures", "QEMU",
+                "TestFixtures", "QEMU",
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "FirmwareFixtures", "Runtime", "Agent", "OCI", "KataCore", "KataConfig", "Host", "Firmware",
+                "TestFixtures", "Runtime", "Agent", "OCI", "KataCore", "KataConfig", "Host", "Firmware",
                 "SEV",
                 "TDX", "VirtualMachine", .product(name: "Logging", package: "swift-log"),
             ]),
@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "KataRuntimeCLITests",
             dependencies: [
-                "FirmwareFixtures",
+                "TestFixtures",
                 "KataRuntimeCLI", "Host", "KataCore", "KataConfig", "Runtime", "Firmware",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),

@@ -1,5 +1,5 @@
-import FirmwareFixtures
 import Foundation
+import TestFixtures
 import Testing
 
 @testable import KataRuntimeCLI

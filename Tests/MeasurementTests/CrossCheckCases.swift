@@ -1,7 +1,7 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import SEV
+import TestFixtures
 import Testing
 
 /// Random command lines for `sev-snp-measure` / `kata-runtime measure`, with the files they name.

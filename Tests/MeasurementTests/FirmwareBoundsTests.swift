@@ -1,8 +1,8 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import KataCore
 import TDX
+import TestFixtures
 import Testing
 
 /// Offsets and sizes read from a firmware image at their extremes: each is refused with

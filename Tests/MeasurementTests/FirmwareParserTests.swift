@@ -1,9 +1,9 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import KataCore
 import SEV
 import TDX
+import TestFixtures
 import Testing
 
 /// Parsing of images the tests build themselves (so they run in a plain clone).

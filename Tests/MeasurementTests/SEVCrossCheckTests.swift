@@ -1,7 +1,7 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import KataRuntimeCLI
+import TestFixtures
 import Testing
 
 /// `kata-runtime measure` against sev-snp-measure 0.0.13 (installed by `make measure-venv` into

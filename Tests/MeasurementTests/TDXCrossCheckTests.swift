@@ -1,7 +1,7 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import TDX
+import TestFixtures
 import Testing
 
 /// MRTD against the independent Python calculation in Fixtures/tdx_mrtd.py, on the distro OVMF

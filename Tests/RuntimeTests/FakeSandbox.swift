@@ -4,6 +4,7 @@ import KataCore
 import Logging
 import OCI
 import Synchronization
+import TestFixtures
 
 @testable import Runtime
 

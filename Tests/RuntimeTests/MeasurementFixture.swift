@@ -1,7 +1,7 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import KataCore
+import TestFixtures
 import VirtualMachine
 
 /// A synthetic firmware (SEV metadata, SEV-ES reset block, hashes table, TDVF metadata), a

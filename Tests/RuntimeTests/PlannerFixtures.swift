@@ -1,9 +1,9 @@
 import Firmware
-import FirmwareFixtures
 import Foundation
 import Host
 import KataConfig
 import KataCore
+import TestFixtures
 import Testing
 
 @testable import Runtime

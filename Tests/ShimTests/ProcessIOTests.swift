@@ -1,6 +1,7 @@
 import Foundation
 import KataCore
 import Runtime
+import TestFixtures
 import Testing
 
 #if canImport(Glibc)

@@ -1,4 +1,3 @@
-import FirmwareFixtures
 import Foundation
 import Host
 import KataConfig
@@ -9,6 +8,7 @@ import Protocols
 import QEMU
 import Runtime
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Shim
