@@ -52,40 +52,35 @@ extension QEMUConfig {
     private static func base64Field(_ key: String, _ path: WritableKeyPath<QEMUConfig, String?>, size: Int)
         -> Field
     {
-        Field(
-            key: key, kind: .string,
-            store: { (config, value) throws(FieldProblem) in
-                guard case .string(let text) = value else { return }
-                if text.isEmpty {
-                    config[keyPath: path] = nil
-                    return
-                }
-                guard let count = Base64.decodedCount(text) else {
-                    throw FieldProblem("not valid base64")
-                }
-                guard count == size else {
-                    throw FieldProblem("decodes to \(count) bytes; expected \(size)")
-                }
-                config[keyPath: path] = text
-            }, annotation: nil)
+        optionalStringField(key, path) { (text) throws(FieldProblem) in
+            guard let count = Base64.decodedCount(text) else { throw FieldProblem("not valid base64") }
+            guard count == size else { throw FieldProblem("decodes to \(count) bytes; expected \(size)") }
+            return text
+        }
     }
 
     /// A 48-byte TDX measurement register written as 96 hex digits; "" leaves it unset.
     private static func measurementField(_ key: String, _ path: WritableKeyPath<QEMUConfig, [UInt8]?>)
         -> Field
     {
+        optionalStringField(key, path) { (text) throws(FieldProblem) in
+            guard let bytes = hexBytes(text), bytes.count == 48 else {
+                throw FieldProblem("expected 96 hex digits (48 bytes)")
+            }
+            return bytes
+        }
+    }
+
+    /// A string key whose "" leaves the setting unset; any other text is `decode`d or refused.
+    private static func optionalStringField<Value>(
+        _ key: String, _ path: WritableKeyPath<QEMUConfig, Value?>,
+        decode: @escaping (String) throws(FieldProblem) -> Value
+    ) -> Field {
         Field(
             key: key, kind: .string,
             store: { (config, value) throws(FieldProblem) in
                 guard case .string(let text) = value else { return }
-                if text.isEmpty {
-                    config[keyPath: path] = nil
-                    return
-                }
-                guard let bytes = hexBytes(text), bytes.count == 48 else {
-                    throw FieldProblem("expected 96 hex digits (48 bytes)")
-                }
-                config[keyPath: path] = bytes
+                config[keyPath: path] = text.isEmpty ? nil : try decode(text)
             }, annotation: nil)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KataCore
 import Protocols
+import TestFixtures
 import Testing
 
 @testable import Shim

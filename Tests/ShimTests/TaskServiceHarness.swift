@@ -8,6 +8,7 @@ import Protocols
 import Runtime
 import SwiftProtobuf
 import Synchronization
+import TestFixtures
 
 @testable import Shim
 
@@ -118,30 +119,6 @@ final class TaskServiceHarness: Sendable {
         var request = Containerd_Task_V2_StateRequest()
         request.id = id
         return try await service.state(request).status
-    }
-}
-
-/// Runs `body` with a bound: a hang is a failure, not a stuck test run (a hung body is left
-/// behind, unlike in a task group, which would wait for it).
-func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
-    -> T
-{
-    let outcome = OnceValue<Result<T, any Error>>()
-    let work = Task { outcome.set(await Result(catching: body)) }
-    let timer = Task {
-        try? await Task.sleep(for: limit)
-        outcome.set(.failure(KataError(.timeout, "did not finish within \(limit)")))
-    }
-    defer {
-        work.cancel()
-        timer.cancel()
-    }
-    return try await outcome.value().get()
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
 
