@@ -45,10 +45,15 @@ struct MonitorRoute: Sendable {
         var body: String
     }
 
-    let reply: @Sendable () async -> Reply
+    /// A reply known in advance, answered on the event loop itself.
+    let fixed: Reply?
+    /// A reply computed per request (on Swift's concurrency pool).
+    let computed: (@Sendable () async -> Reply)?
 
     static func prometheus(_ text: @escaping @Sendable () async -> String) -> MonitorRoute {
-        MonitorRoute { Reply(status: .ok, contentType: "text/plain; version=0.0.4", body: await text()) }
+        MonitorRoute(fixed: nil) {
+            Reply(status: .ok, contentType: "text/plain; version=0.0.4", body: await text())
+        }
     }
 
     /// The measurement as JSON, or 404 saying why there is none.
@@ -63,7 +68,7 @@ struct MonitorRoute: Sendable {
                 status: .notFound, contentType: "text/plain",
                 body: "no launch measurement: this sandbox is not a confidential guest\n")
         }
-        return MonitorRoute { reply }
+        return MonitorRoute(fixed: reply, computed: nil)
     }
 }
 
@@ -92,8 +97,10 @@ final class MonitorHandler: ChannelInboundHandler, Sendable {
         let route = head.method == .GET ? routes[path] : nil
         let loop = context.eventLoop
         let promise = loop.makePromise(of: MonitorRoute.Reply.self)
-        if let route {
-            promise.completeWithTask { await route.reply() }
+        if let fixed = route?.fixed {
+            promise.succeed(fixed)
+        } else if let computed = route?.computed {
+            promise.completeWithTask { await computed() }
         } else {
             promise.succeed(
                 MonitorRoute.Reply(status: .notFound, contentType: "text/plain", body: "not found\n"))

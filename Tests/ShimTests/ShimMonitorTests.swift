@@ -7,12 +7,13 @@ import Testing
 
 /// The management socket's routes, served for real on a unix socket and read with curl.
 struct ShimMonitorTests {
-    /// Waits for curl without blocking a concurrency thread: the routes answer on that pool.
+    /// Waits for curl without blocking a concurrency thread: `/metrics` answers on that pool, which
+    /// other suites' synchronous subprocess waits can hold for seconds in the parallel run.
     static func get(_ socket: String, _ path: String) async throws -> (status: Int, body: String) {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = [
-            "-s", "-m", "10", "-w", "\n%{http_code}", "--unix-socket", socket, "http://localhost" + path,
+            "-s", "-m", "60", "-w", "\n%{http_code}", "--unix-socket", socket, "http://localhost" + path,
         ]
         let output = Pipe()
         curl.standardOutput = output
