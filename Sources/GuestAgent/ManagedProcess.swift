@@ -85,6 +85,11 @@ public final class ManagedProcess: Sendable {
         guard let (count, error) = result else { throw closed }
         if count > 0 { return count }
         if error == EAGAIN || error == EWOULDBLOCK { return nil }
+        // No reader left: the process exited (or closed its stdin) while the write waited.
+        if error == EPIPE {
+            throw KataError(
+                .failedPrecondition, "process \(execID): its stdin has no reader (the process exited)")
+        }
         throw KataError.system("process \(execID): write stdin", errno: error)
     }
 
