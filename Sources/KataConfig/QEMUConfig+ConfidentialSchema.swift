@@ -1,3 +1,5 @@
+import KataCore
+
 extension QEMUConfig {
     /// This runtime's additions to `[hypervisor.qemu]`. Protection, policies and TDX identities
     /// have no annotation: they are part of what a verifier checks and stay with the host's owner.

@@ -7,21 +7,6 @@ public struct MeasureOutput: Sendable {
     public let vmsaPages: [[UInt8]]
 }
 
-/// Standard base64 with padding, as Python's `base64.b64encode`.
-func base64(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var output: [UInt8] = []
-    for start in stride(from: 0, to: bytes.count, by: 3) {
-        let group = bytes[start..<min(start + 3, bytes.count)]
-        let value = group.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * $1.offset) }
-        for index in 0..<4 {
-            output.append(
-                index <= group.count ? alphabet[Int(value >> (18 - 6 * index)) & 0x3f] : UInt8(ascii: "="))
-        }
-    }
-    return String(decoding: output, as: UTF8.self)
-}
-
 /// A tiny JSON writer for the `--json` report (keys keep their insertion order).
 indirect enum JSONValue {
     case string(String)

@@ -49,7 +49,7 @@ extension MeasureRequest {
     }
 
     private func formatted(_ digest: [UInt8]) -> String {
-        let text = wantsBase64 ? base64(digest) : hexString(digest)
+        let text = wantsBase64 ? Base64.encode(digest) : hexString(digest)
         return options.verbose ? "Calculated \(mode.verboseName) guest measurement: \(text)" : text
     }
 
@@ -100,7 +100,7 @@ extension MeasureRequest {
                 "measurement",
                 .object([
                     ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
-                    ("base64", .string(base64(digest))),
+                    ("base64", .string(Base64.encode(digest))),
                 ])
             ),
             ("inputs", .object(inputs)),

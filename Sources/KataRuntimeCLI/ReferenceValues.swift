@@ -25,7 +25,7 @@ enum ReferenceValues {
         ]).compact()
         return JSONValue.object([
             ("version", .string("0.1.0")), ("type", .string("sample")),
-            ("payload", .string(base64(Array(payload.utf8)))),
+            ("payload", .string(Base64.encode(Array(payload.utf8)))),
         ]).compact()
     }
 }
