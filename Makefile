@@ -109,8 +109,12 @@ demo: build guest
 # binaries in /usr/local/bin, configurations in /usr/share/defaults/kata-containers/ (the plain
 # QEMU one as configuration.toml), the guest kernel and initrd in /usr/share/kata-containers/
 # (the ELF vmlinux for plain guests, the bzImage as vmlinuz-confidential.container for the
-# SEV/SNP/TDX configurations, whose firmware boots it through its EFI stub).
+# SEV/SNP/TDX configurations, whose firmware boots it through its EFI stub), the RuntimeClass
+# manifests in /usr/share/kata-containers/runtimeclasses/ (`kubectl apply -f` that directory),
+# and the CRI handlers kata-qemu* registered in containerd's config (CONTAINERD_CONFIG; restart
+# containerd afterwards).
 PREFIX ?= /usr/local
+CONTAINERD_CONFIG ?= /etc/containerd/config.toml
 install: deps guest
 	$(SWIFT) build -c release --product kata-runtime
 	$(SWIFT) build -c release --product containerd-shim-kata-v2
@@ -123,6 +127,9 @@ install: deps guest
 	install -D -m 0644 $(KERNEL_DIR)/vmlinux /usr/share/kata-containers/vmlinux.container
 	install -D -m 0644 $(KERNEL_DIR)/vmlinuz /usr/share/kata-containers/vmlinuz-confidential.container
 	install -D -m 0644 $(GUEST_DIR)/kata-initrd.img /usr/share/kata-containers/kata-containers-initrd.img
+	install -d /usr/share/kata-containers/runtimeclasses
+	install -m 0644 configuration/runtimeclasses/*.yaml /usr/share/kata-containers/runtimeclasses/
+	scripts/containerd-register-kata.sh $(CONTAINERD_CONFIG) configuration/containerd/kata-runtimes.toml
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -10,6 +10,8 @@
 #                         default handler, and the CRI plugin fails to load without it.
 #   CRI_SANDBOX_IMAGE=REF the pod sandbox ("pause") image; it must be imported into the
 #                         k8s.io namespace, since there is no registry to pull it from.
+#   CRI_KATA_SNIPPET=FILE handlers added with scripts/containerd-register-kata.sh, as `make
+#                         install` adds configuration/containerd/kata-runtimes.toml on a node.
 set -euo pipefail
 action=${1:?usage: containerd-private.sh start|stop DIR}
 dir=${2:?usage: containerd-private.sh start|stop DIR}
@@ -54,6 +56,9 @@ state = "$dir/state"
 $sandbox_image
 $handlers
 TOML
+    if [ -n "${CRI_KATA_SNIPPET:-}" ]; then
+        "$(dirname "$0")/containerd-register-kata.sh" "$dir/config.toml" "$CRI_KATA_SNIPPET" >/dev/null
+    fi
     # containerd must not keep our caller's descriptors: Foundation's Process, for one, takes
     # its child for running until every holder of an inherited socket has closed it.
     (

@@ -34,6 +34,23 @@ final class PrivateContainerd: Sendable {
         let shim = findShim()
         try FileManager.default.createSymbolicLink(
             atPath: work + "/bin/containerd-shim-kata-v2", withDestinationPath: shim)
+        let config = try testConfiguration()
+        try config.write(toFile: work + "/configuration.toml", atomically: true, encoding: .utf8)
+        let environment = [
+            "PATH": work + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "KATA_CONF_FILE": work + "/configuration.toml",
+        ].merging(extra) { $1 }
+        let socket = try await startContainerd(directory: work + "/containerd", environment: environment)
+        let ctrd = PrivateContainerd(work: work, socket: socket, environment: environment)
+        let tar = work + "/busybox.tar"
+        _ = try await Command.run([repo + "/scripts/busybox-image.sh", tar], timeout: 60)
+        let imported = try await ctrd.ctr(["images", "import", tar], timeout: 60)
+        guard imported.status == 0 else { throw CommandFailure("image import failed: \(imported.stderr)") }
+        return ctrd
+    }
+
+    /// The shipped plain configuration, made to boot the built guest image under TCG.
+    static func testConfiguration() throws -> String {
         var config = try String(
             contentsOfFile: repo + "/configuration/configuration-qemu.toml", encoding: .utf8)
         config = config.replacingOccurrences(
@@ -48,18 +65,7 @@ final class PrivateContainerd: Sendable {
         // upstream does): QEMU under its seccomp filter. ConfinedVMTests checks it took effect.
         config = config.replacingOccurrences(
             of: #"(?m)^#seccompsandbox = "#, with: "seccompsandbox = ", options: .regularExpression)
-        try config.write(toFile: work + "/configuration.toml", atomically: true, encoding: .utf8)
-        let environment = [
-            "PATH": work + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-            "KATA_CONF_FILE": work + "/configuration.toml",
-        ].merging(extra) { $1 }
-        let socket = try await startContainerd(directory: work + "/containerd", environment: environment)
-        let ctrd = PrivateContainerd(work: work, socket: socket, environment: environment)
-        let tar = work + "/busybox.tar"
-        _ = try await Command.run([repo + "/scripts/busybox-image.sh", tar], timeout: 60)
-        let imported = try await ctrd.ctr(["images", "import", tar], timeout: 60)
-        guard imported.status == 0 else { throw CommandFailure("image import failed: \(imported.stderr)") }
-        return ctrd
+        return config
     }
 
     static func findShim() -> String { binDirectory + "/containerd-shim-kata-v2" }

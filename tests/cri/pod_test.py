@@ -2,11 +2,13 @@
 """Two containers in one pod sandbox, driven through containerd's CRI v1 API.
 
     pod_test.py --socket SOCK --handler HANDLER --image IMAGE [--expect vm|host]
+                [--pod-annotation KEY=VALUE ...] [--expect-cpus N] [--expect-mem-total-mib MIN:MAX]
 
 Runs a pod with the runtime handler, creates and starts two containers in it, checks both run,
 execs into each, checks they share the pod (one kernel: same boot_id and release; with
 --expect vm that kernel is not the host's, with --expect host it is), stops and removes
-everything, and exits 0. Any failed check exits 1 naming it; whatever was created is removed
+everything, and exits 0. The pod annotations go into RunPodSandbox (a VM runtime may size the
+VM from them); --expect-cpus / --expect-mem-total-mib check what the containers then see. Any failed check exits 1 naming it; whatever was created is removed
 on every path. The Python stubs are generated from api.proto (beside this file) into a
 temporary directory on each run: it takes ~0.1 s, so nothing generated is committed.
 """
@@ -109,6 +111,7 @@ class PodTest:
 
         self.check_log(os.path.join(self.log_dir, "writer.log"), "hello from the writer")
         self.check_shared_pod(sleeper, writer)
+        self.check_resources(sleeper)
 
         self.stop_and_expect(writer, "writer", timeout=10, exit_code=0)
         self.stop_and_expect(sleeper, "sleeper", timeout=0, exit_code=137)
@@ -155,6 +158,20 @@ class PodTest:
             check(boot_ids[0] == host_boot_id and releases[0] == host_release,
                   f"the pod shares the host kernel {host_release}")
 
+    def check_resources(self, cid):
+        if self.args.expect_cpus is not None:
+            cpuinfo = self.exec_text(cid, ["cat", "/proc/cpuinfo"])
+            cpus = sum(1 for line in cpuinfo.splitlines() if line.startswith("processor"))
+            check(cpus == self.args.expect_cpus, f"the container sees {cpus} CPUs "
+                  f"(expected {self.args.expect_cpus})")
+        if self.args.expect_mem_total_mib is not None:
+            low, high = self.args.expect_mem_total_mib
+            meminfo = self.exec_text(cid, ["cat", "/proc/meminfo"])
+            total = next((int(line.split()[1]) for line in meminfo.splitlines()
+                          if line.startswith("MemTotal:")), 0) // 1024
+            check(low <= total <= high, f"the container sees MemTotal {total} MiB "
+                  f"(expected {low}..{high})")
+
     # --- helpers ---------------------------------------------------------------------------
 
     def sandbox_config(self):
@@ -166,6 +183,7 @@ class PodTest:
             metadata=pb.PodSandboxMetadata(name=name, uid=str(uuid.uuid4()), namespace="default"),
             log_directory=self.log_dir,
             labels={"test": "kata-pod-test"},
+            annotations=dict(self.args.pod_annotation),
             linux=pb.LinuxPodSandboxConfig(security_context=pb.LinuxSandboxSecurityContext(
                 namespace_options=pb.NamespaceOption(network=pb.NODE, pid=pb.CONTAINER,
                                                      ipc=pb.POD))))
@@ -243,6 +261,23 @@ class PodTest:
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
+def key_value(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: want KEY=VALUE")
+    return key, value
+
+
+def mib_range(text):
+    low, sep, high = text.partition(":")
+    try:
+        if sep:
+            return int(low), int(high)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r}: want MIN:MAX (MiB)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True, help="containerd's gRPC socket")
@@ -252,6 +287,11 @@ def main():
                         help="vm: the pod runs on its own kernel; host: on the host's")
     parser.add_argument("--rpc-timeout", type=float, default=120,
                         help="seconds for RPCs that may boot or stop a VM")
+    parser.add_argument("--pod-annotation", action="append", default=[], type=key_value,
+                        metavar="KEY=VALUE", help="a pod sandbox annotation (repeatable)")
+    parser.add_argument("--expect-cpus", type=int, help="CPUs the containers must see")
+    parser.add_argument("--expect-mem-total-mib", type=mib_range, metavar="MIN:MAX",
+                        help="MemTotal range (MiB) the containers must see")
     args = parser.parse_args()
 
     # A SIGTERM (e.g. from a test runner's timeout) still removes the pod.
