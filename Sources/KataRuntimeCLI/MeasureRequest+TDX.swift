@@ -1,5 +1,6 @@
 import Firmware
 import KataCore
+import Runtime
 import TDX
 
 extension MeasureRequest {
@@ -30,30 +31,7 @@ extension MeasureRequest {
         inputs.append(("kernelVersion", boot.kernelVersion.map { .string($0) } ?? .null))
         return try report(
             mrtd, plain: plain, firmware: firmware, launch: nil, measured: nil, extraInputs: inputs,
-            extra: Self.registers(mrtd: mrtd, boot))
-    }
-
-    /// `mr_td`, `rtmr_1`, `rtmr_2` (hex), `events` and the `profile` they assume.
-    static func registers(mrtd: [UInt8], _ boot: TDXDirectBoot) -> [(String, JSONValue)] {
-        let events = boot.events.map { event -> JSONValue in
-            .object([
-                ("register", .string(event.register)), ("name", .string(event.name)), ("type", .string(event.type)),
-                ("digest", .string(event.digest)),
-            ])
-        }
-        return [
-            ("mr_td", .string(hexString(mrtd))), ("rtmr_1", .string(hexString(boot.rtmr1))),
-            ("rtmr_2", .string(hexString(boot.rtmr2))), ("events", .array(events)),
-            (
-                "profile",
-                .object([
-                    ("kernel_header", .string(boot.profile.kernelHeader.rawValue)),
-                    ("initrd_option", .string(boot.profile.initrdOption.rawValue)),
-                    ("separator", .string(boot.profile.separator.rawValue)),
-                    ("stub_measures", .string(boot.stubMeasures ? "yes" : "no")),
-                ])
-            ),
-        ]
+            extra: TDXRegisters(mrTD: mrtd, boot: boot).jsonMembers)
     }
 
     private func tdxMemoryBytes() throws -> UInt64 {
