@@ -54,7 +54,7 @@ public struct TDXDirectBoot: Sendable, Equatable {
         log.add(1, "exit_boot_services_returned_with_success", "EV_EFI_ACTION", action(exitSucceeded))
         // OVMF offers the initrd only when QEMU's is non-empty (fw_cfg initrd size > 0).
         let initrdGiven = (initrd?.size ?? 0) > 0
-        let options = loadOptions(commandLine: commandLine, initrd: initrdGiven, profile.initrdOption)
+        let options = Self.options(commandLine: commandLine, initrd: initrdGiven, profile.initrdOption)
         let stubMeasures = profile.stubMeasures ?? header.release.map { $0 >= (6, 9) } ?? false
         if stubMeasures {
             if let options {
@@ -82,7 +82,7 @@ public struct TDXDirectBoot: Sendable, Equatable {
 
     /// The load options X86QemuLoadImageLib builds: the command line with "initrd=initrd" when
     /// an initrd is given; nil when both are empty (LoadOptionsSize 0, nothing measured).
-    static func loadOptions(commandLine: String, initrd: Bool, _ placement: TDXBootProfile.InitrdOption) -> String? {
+    package static func options(commandLine: String, initrd: Bool, _ placement: TDXBootProfile.InitrdOption) -> String? {
         guard initrd else { return commandLine.isEmpty ? nil : commandLine }
         switch placement {
         case .prefix: return "initrd=initrd " + commandLine
@@ -92,7 +92,7 @@ public struct TDXDirectBoot: Sendable, Equatable {
 
     /// UnicodeSPrintAsciiFormat widens each byte of the ASCII command line to one UTF-16 unit;
     /// the measured buffer ends with the UTF-16 NUL.
-    static func utf16Options(_ options: String) -> [UInt8] {
+    package static func utf16Options(_ options: String) -> [UInt8] {
         options.utf8.flatMap { [$0, 0] } + [0, 0]
     }
 
