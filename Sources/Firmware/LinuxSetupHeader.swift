@@ -15,7 +15,8 @@ public struct LinuxSetupHeader: Sendable, Equatable {
 
     public static func read(_ file: FileReader) throws -> LinuxSetupHeader {
         guard file.size >= 0x240 else {
-            throw KataError(.malformedInput, "\(file.path): \(file.size) bytes, too short for a Linux setup header")
+            throw KataError(
+                .malformedInput, "\(file.path): \(file.size) bytes, too short for a Linux setup header")
         }
         let header = ByteReader(
             try file.read(at: 0, count: 0x240, what: "Linux setup header"), path: file.path, baseOffset: 0)
@@ -29,7 +30,8 @@ public struct LinuxSetupHeader: Sendable, Equatable {
         var text: String? = nil
         if pointer != 0, pointer + 0x200 < file.size {
             let start = pointer + 0x200
-            let bytes = try file.read(at: start, count: min(256, file.size - start), what: "kernel_version string")
+            let bytes = try file.read(
+                at: start, count: min(256, file.size - start), what: "kernel_version string")
             text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
         return LinuxSetupHeader(

@@ -28,11 +28,15 @@ public struct PEImage: Sendable, Equatable {
 
     public static func parse(_ input: PatchedFile) throws -> PEImage {
         let path = input.path
-        let fail = { (reason: String) in KataError(.malformedInput, "\(path): not a measurable PE/COFF image: \(reason)") }
+        let fail = { (reason: String) in
+            KataError(.malformedInput, "\(path): not a measurable PE/COFF image: \(reason)")
+        }
         guard input.size >= 0x40 else { throw fail("\(input.size) bytes, shorter than a DOS header") }
-        let dos = ByteReader(try input.read(at: 0, count: 0x40, what: "DOS header"), path: path, baseOffset: 0)
+        let dos = ByteReader(
+            try input.read(at: 0, count: 0x40, what: "DOS header"), path: path, baseOffset: 0)
         // edk2 also takes an image without a DOS stub, its PE header at offset 0.
-        let peOffset = dos.bytes[0] == UInt8(ascii: "M") && dos.bytes[1] == UInt8(ascii: "Z")
+        let peOffset =
+            dos.bytes[0] == UInt8(ascii: "M") && dos.bytes[1] == UInt8(ascii: "Z")
             ? Int(try dos.uint32(at: 0x3c, what: "e_lfanew")) : 0
         guard peOffset <= input.size - 24 - 72 else {
             throw fail("PE header offset 0x\(String(peOffset, radix: 16)) leaves no room for the headers")
@@ -101,12 +105,15 @@ public struct PEImage: Sendable, Equatable {
         }
         sections.sort { ($0.1.fileOffset, $0.0) < ($1.1.fileOffset, $1.0) }
         let image = PEImage(
-            fileSize: input.size, checksumOffset: checksumOffset, certificateEntryOffset: certificateEntryOffset,
-            certificateTableSize: certificateTableSize, sizeOfHeaders: sizeOfHeaders, sections: sections.map(\.1))
+            fileSize: input.size, checksumOffset: checksumOffset,
+            certificateEntryOffset: certificateEntryOffset,
+            certificateTableSize: certificateTableSize, sizeOfHeaders: sizeOfHeaders,
+            sections: sections.map(\.1))
         let hashed = image.sizeOfHeaders + image.sections.reduce(0) { $0 + $1.size }
         if input.size > hashed && input.size < hashed + certificateTableSize {
             throw fail(
-                "certificate table of \(certificateTableSize) bytes overlaps the \(hashed) bytes of headers and sections")
+                "certificate table of \(certificateTableSize) bytes overlaps the \(hashed) bytes of headers and sections"
+            )
         }
         return image
     }
@@ -126,7 +133,9 @@ public struct PEImage: Sendable, Equatable {
             ranges.append(section.fileOffset..<section.fileOffset + section.size)
             hashed += section.size
         }
-        if fileSize > hashed + certificateTableSize { ranges.append(hashed..<fileSize - certificateTableSize) }
+        if fileSize > hashed + certificateTableSize {
+            ranges.append(hashed..<fileSize - certificateTableSize)
+        }
         return ranges.filter { !$0.isEmpty }
     }
 }

@@ -11,7 +11,8 @@ public struct PatchedFile: Sendable {
     public init(_ file: FileReader, patches: [Int: UInt8] = [:]) throws {
         if let outside = patches.keys.first(where: { $0 < 0 || $0 >= file.size }) {
             throw KataError(
-                .malformedInput, "\(file.path): patch at offset \(outside) lies outside the \(file.size)-byte file")
+                .malformedInput,
+                "\(file.path): patch at offset \(outside) lies outside the \(file.size)-byte file")
         }
         self.file = file
         self.patches = patches
@@ -38,7 +39,9 @@ public struct PatchedFile: Sendable {
             defer { offset += chunk.count }
             guard touching.keys.contains(where: span.contains) else { return try body(chunk) }
             var copy = [UInt8](chunk)
-            for (position, byte) in touching where span.contains(position) { copy[position - span.lowerBound] = byte }
+            for (position, byte) in touching where span.contains(position) {
+                copy[position - span.lowerBound] = byte
+            }
             try copy.withUnsafeBytes { try body($0) }
         }
     }

@@ -84,13 +84,21 @@ public struct MeasureCommand: ParsableCommand {
     var vmsaFlavour = "current"
     @Flag(help: "Print a JSON report: every input's digest and the measurement.")
     var json = false
-    @Option(help: "Guest memory in MiB (--mode tdx with --kernel; QEMU < 10.2 patches the initrd address from it).")
+    @Option(
+        help:
+            "Guest memory in MiB (--mode tdx with --kernel; QEMU < 10.2 patches the initrd address from it).")
     var memory: String?
     @Option(help: "QEMU release for the TDX version rules (default: upstream Kata's, 10.2.0).")
     var tdxQemuVersion: String?
-    @Option(help: "edk2 release of the TDVF for the TDX version rules (default: upstream Kata's, edk2-stable202511).")
+    @Option(
+        help:
+            "edk2 release of the TDVF for the TDX version rules (default: upstream Kata's, edk2-stable202511)."
+    )
     var tdxEdk2Version: String?
-    @Option(help: "Override: kernel measured as QEMU patched its setup header (patched) or as the file is (unpatched).")
+    @Option(
+        help:
+            "Override: kernel measured as QEMU patched its setup header (patched) or as the file is (unpatched)."
+    )
     var tdxKernelHeader: String?
     @Option(help: "Override: \"initrd=initrd\" before (prefix) or after (suffix) the command line.")
     var tdxInitrdOption: String?

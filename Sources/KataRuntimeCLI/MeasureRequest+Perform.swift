@@ -42,7 +42,8 @@ extension MeasureRequest {
 
     func report(
         _ digest: [UInt8], plain: String, firmware: FileReader, launch: SEVLaunch?,
-        measured: LaunchMeasurement?, extraInputs: [(String, JSONValue)] = [], extra: [(String, JSONValue)] = []
+        measured: LaunchMeasurement?, extraInputs: [(String, JSONValue)] = [],
+        extra: [(String, JSONValue)] = []
     ) throws -> MeasureOutput {
         let pages = measured?.vmsaPages ?? []
         guard options.json else { return MeasureOutput(text: plain, vmsaPages: pages) }
@@ -82,17 +83,18 @@ extension MeasureRequest {
         }
         inputs += extraInputs
         let algorithm = digest.count == DigestAlgorithm.sha256.size ? "sha256" : "sha384"
-        let document = JSONValue.object([
-            ("mode", .string(mode.rawValue)),
-            (
-                "measurement",
-                .object([
-                    ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
-                    ("base64", .string(Base64.encode(digest))),
-                ])
-            ),
-            ("inputs", .object(inputs)),
-        ] + extra)
+        let document = JSONValue.object(
+            [
+                ("mode", .string(mode.rawValue)),
+                (
+                    "measurement",
+                    .object([
+                        ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
+                        ("base64", .string(Base64.encode(digest))),
+                    ])
+                ),
+                ("inputs", .object(inputs)),
+            ] + extra)
         return MeasureOutput(text: document.rendered(), vmsaPages: pages)
     }
 

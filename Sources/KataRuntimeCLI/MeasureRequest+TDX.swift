@@ -6,7 +6,8 @@ import TDX
 extension MeasureRequest {
     /// `--mode tdx`: MRTD from the firmware; with `--kernel`, RTMR1 and RTMR2 of a direct boot.
     func performTDX() throws -> MeasureOutput {
-        for (given, name) in [(options.snpOvmfHash, "--snp-ovmf-hash"), (options.svsm, "--svsm")] where given != nil {
+        for (given, name) in [(options.snpOvmfHash, "--snp-ovmf-hash"), (options.svsm, "--svsm")]
+        where given != nil {
             throw refusal("\(name) does not apply to --mode tdx")
         }
         if options.dumpVmsa { throw refusal("--dump-vmsa does not apply to --mode tdx") }
@@ -51,10 +52,16 @@ extension MeasureRequest {
         if let header = options.tdxKernelHeader {
             profile.kernelHeader = try choice(header, "--tdx-kernel-header")
         }
-        if let option = options.tdxInitrdOption { profile.initrdOption = try choice(option, "--tdx-initrd-option") }
-        if let separator = options.tdxSeparator { profile.separator = try choice(separator, "--tdx-separator") }
+        if let option = options.tdxInitrdOption {
+            profile.initrdOption = try choice(option, "--tdx-initrd-option")
+        }
+        if let separator = options.tdxSeparator {
+            profile.separator = try choice(separator, "--tdx-separator")
+        }
         if let stub = options.tdxStubMeasures {
-            guard ["yes", "no"].contains(stub) else { throw refusal("--tdx-stub-measures \(stub): choose from yes, no") }
+            guard ["yes", "no"].contains(stub) else {
+                throw refusal("--tdx-stub-measures \(stub): choose from yes, no")
+            }
             profile.stubMeasures = stub == "yes"
         }
         return profile
@@ -63,7 +70,8 @@ extension MeasureRequest {
     private func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ option: String) throws -> T
     where T.RawValue == String {
         guard let value = T(rawValue: text) else {
-            throw refusal("\(option) \(text): choose from \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw refusal(
+                "\(option) \(text): choose from \(T.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }

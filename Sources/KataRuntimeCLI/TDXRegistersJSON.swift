@@ -7,7 +7,8 @@ extension TDXRegisters {
     var jsonMembers: [(String, JSONValue)] {
         let events = events.map { event -> JSONValue in
             .object([
-                ("register", .string(event.register)), ("name", .string(event.name)), ("type", .string(event.type)),
+                ("register", .string(event.register)), ("name", .string(event.name)),
+                ("type", .string(event.type)),
                 ("digest", .string(event.digest)),
             ])
         }

@@ -43,8 +43,10 @@ extension ExpectedMeasurement {
         let release = qemuVersion.flatMap { line in
             line.split(separator: " ").first { $0.first?.isNumber == true }.map(String.init)
         }
-        return (try? TDXBootProfile(
-            qemuVersion: release ?? TDXBootProfile.upstreamKataQEMU, edk2Version: TDXBootProfile.upstreamKataEDK2))
+        return
+            (try? TDXBootProfile(
+                qemuVersion: release ?? TDXBootProfile.upstreamKataQEMU,
+                edk2Version: TDXBootProfile.upstreamKataEDK2))
             ?? TDXBootProfile.upstreamKata
     }
 
@@ -63,7 +65,9 @@ extension ExpectedMeasurement {
                 name: "kernel", path: vm.kernel, algorithm: "authenticode_sha384",
                 digest: registers.digest(of: "tdvfkernel")))
         if let initrd = vm.initrd, !initrd.isEmpty {
-            let digest = try registers.digest(of: "initrd") ?? hexString(DigestAlgorithm.sha384.hash(contentsOf: initrd))
+            let digest =
+                try registers.digest(of: "initrd")
+                ?? hexString(DigestAlgorithm.sha384.hash(contentsOf: initrd))
             inputs.append(MeasuredInput(name: "initrd", path: initrd, algorithm: "sha384", digest: digest))
         }
         inputs.append(MeasuredInput(name: "cmdline", value: vm.kernelCommandLine))
@@ -71,7 +75,8 @@ extension ExpectedMeasurement {
         inputs.append(
             MeasuredInput(
                 name: "load_options", value: boot.loadOptions ?? "",
-                algorithm: registers.stubMeasures ? "sha384" : nil, digest: registers.digest(of: "tdvfkernelparams")))
+                algorithm: registers.stubMeasures ? "sha384" : nil,
+                digest: registers.digest(of: "tdvfkernelparams")))
         return ExpectedMeasurement(
             mode: .tdx, algorithm: "sha384", measurement: hexString(mrtd), inputs: inputs, tdx: registers)
     }

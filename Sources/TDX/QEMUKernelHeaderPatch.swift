@@ -20,7 +20,9 @@ public enum QEMUKernelHeaderPatch {
             ? (0x90000, 0x9a000 &- commandLineSize) : (0x10000, 0x20000)
         var patches: [Int: UInt8] = [:]
         func put(_ value: UInt32, at offset: Int, bytes: Int) {
-            for index in 0..<bytes { patches[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+            for index in 0..<bytes {
+                patches[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index))
+            }
         }
         if version >= 0x202 {
             put(commandLineAddress, at: 0x228, bytes: 4)
@@ -35,7 +37,8 @@ public enum QEMUKernelHeaderPatch {
         }
         if let initrdSize {
             guard version >= 0x200 else {
-                throw KataError(.unsupported, "\(path): boot protocol \(version) is too old to load an initrd")
+                throw KataError(
+                    .unsupported, "\(path): boot protocol \(version) is too old to load an initrd")
             }
             let below4G = below4GiB(memoryBytes)
             var maximum: UInt64 =

@@ -41,7 +41,10 @@ public struct TDXBootProfile: Sendable, Equatable, Codable {
     /// Linux 6.9; older stubs find no TCG2 protocol in a TD and measure nothing).
     public var stubMeasures: Bool?
 
-    public init(kernelHeader: KernelHeader, initrdOption: InitrdOption, separator: SeparatorRegister, stubMeasures: Bool? = nil) {
+    public init(
+        kernelHeader: KernelHeader, initrdOption: InitrdOption, separator: SeparatorRegister,
+        stubMeasures: Bool? = nil
+    ) {
         self.kernelHeader = kernelHeader
         self.initrdOption = initrdOption
         self.separator = separator

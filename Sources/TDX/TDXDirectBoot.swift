@@ -30,7 +30,8 @@ public struct TDXDirectBoot: Sendable, Equatable {
         profile: TDXBootProfile
     ) throws -> TDXDirectBoot {
         guard memoryBytes >= minimumMemory else {
-            throw KataError(.invalidArgument, "guest memory \(memoryBytes >> 20) MiB: a TD needs at least 64 MiB")
+            throw KataError(
+                .invalidArgument, "guest memory \(memoryBytes >> 20) MiB: a TD needs at least 64 MiB")
         }
         guard !commandLine.utf8.contains(0) else {
             throw KataError(.invalidArgument, "kernel command line contains a NUL byte")
@@ -49,7 +50,8 @@ public struct TDXDirectBoot: Sendable, Equatable {
         log.add(1, "tdvfkernel", "EV_EFI_BOOT_SERVICES_APPLICATION", kernelDigest)
         log.add(1, "calling_efi_application", "EV_EFI_ACTION", action(callingApplication))
         log.add(
-            profile.separator == .rtmr1 ? 1 : 0, "separator", "EV_SEPARATOR", DigestAlgorithm.sha384.hash([0, 0, 0, 0]))
+            profile.separator == .rtmr1 ? 1 : 0, "separator", "EV_SEPARATOR",
+            DigestAlgorithm.sha384.hash([0, 0, 0, 0]))
         log.add(1, "exit_boot_services_invocation", "EV_EFI_ACTION", action(exitInvocation))
         log.add(1, "exit_boot_services_returned_with_success", "EV_EFI_ACTION", action(exitSucceeded))
         // OVMF offers the initrd only when QEMU's is non-empty (fw_cfg initrd size > 0).
@@ -58,7 +60,8 @@ public struct TDXDirectBoot: Sendable, Equatable {
         let stubMeasures = profile.stubMeasures ?? header.release.map { $0 >= (6, 9) } ?? false
         if stubMeasures {
             if let options {
-                log.add(2, "tdvfkernelparams", "EV_EVENT_TAG", DigestAlgorithm.sha384.hash(utf16Options(options)))
+                log.add(
+                    2, "tdvfkernelparams", "EV_EVENT_TAG", DigestAlgorithm.sha384.hash(utf16Options(options)))
             }
             if let initrd, initrdGiven {
                 log.add(2, "initrd", "EV_EVENT_TAG", try DigestAlgorithm.sha384.hash(file: initrd))
@@ -66,7 +69,8 @@ public struct TDXDirectBoot: Sendable, Equatable {
         }
         return TDXDirectBoot(
             events: log.events, rtmr1: log.registers[1].value, rtmr2: log.registers[2].value,
-            loadOptions: options, kernelVersion: header.kernelVersion, stubMeasures: stubMeasures, profile: profile)
+            loadOptions: options, kernelVersion: header.kernelVersion, stubMeasures: stubMeasures,
+            profile: profile)
     }
 
     /// Events in measurement order, each extended into its register as it is logged.
@@ -82,7 +86,9 @@ public struct TDXDirectBoot: Sendable, Equatable {
 
     /// The load options X86QemuLoadImageLib builds: the command line with "initrd=initrd" when
     /// an initrd is given; nil when both are empty (LoadOptionsSize 0, nothing measured).
-    package static func options(commandLine: String, initrd: Bool, _ placement: TDXBootProfile.InitrdOption) -> String? {
+    package static func options(commandLine: String, initrd: Bool, _ placement: TDXBootProfile.InitrdOption)
+        -> String?
+    {
         guard initrd else { return commandLine.isEmpty ? nil : commandLine }
         switch placement {
         case .prefix: return "initrd=initrd " + commandLine

@@ -109,7 +109,8 @@ import Testing
         ]
         let casesPath = host.directory + "/rtmr-cases.json"
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: casesPath))
-        let rtmr = Self.packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures/tdx_reference.py").path
+        let rtmr = Self.packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures/tdx_reference.py")
+            .path
         let registers = try Self.run(Self.python, [rtmr, "rtmr", casesPath])
         try #require(registers.status == 0, "tdx_reference.py: \(registers.error)")
         let expected = try #require(
@@ -117,7 +118,8 @@ import Testing
         #expect(report["rtmr_1"] as? String == expected["rtmr_1"] as? String)
         #expect(report["rtmr_2"] as? String == expected["rtmr_2"] as? String)
         let names = (report["events"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(names.contains("tdvfkernel") && names.contains("tdvfkernelparams") && names.contains("initrd"))
+        #expect(
+            names.contains("tdvfkernel") && names.contains("tdvfkernelparams") && names.contains("initrd"))
     }
 
     // MARK: Helpers

@@ -19,22 +19,29 @@ import Testing
     @Test func directBootPrintsTheThreeRegisters() throws {
         let host = try ProofHost(.tdx)
         let base = ["--mode", "tdx", "--ovmf", host.firmware, "--kernel", host.kernel]
-        let plain = try run(base + ["--initrd", host.initrd, "--append", "console=hvc0"]).split(separator: "\n")
+        let plain = try run(base + ["--initrd", host.initrd, "--append", "console=hvc0"]).split(
+            separator: "\n")
         #expect(plain.map { $0.split(separator: " ").first ?? "" } == ["MRTD:", "RTMR1:", "RTMR2:"])
-        let report = try object(try run(base + ["--initrd", host.initrd, "--append", "console=hvc0", "--json"]))
+        let report = try object(
+            try run(base + ["--initrd", host.initrd, "--append", "console=hvc0", "--json"]))
         let mrtd = try #require(report["mr_td"] as? String)
         #expect(plain[0] == "MRTD: \(mrtd)" && plain[1] == "RTMR1: \(report["rtmr_1"] as? String ?? "")")
         #expect((report["measurement"] as? [String: Any])?["hex"] as? String == mrtd)
         let events = try #require(report["events"] as? [[String: String]])
-        #expect(events.map { $0["register"] ?? "" } == ["rtmr_1", "rtmr_1", "rtmr_1", "rtmr_1", "rtmr_1", "rtmr_2", "rtmr_2"])
+        #expect(
+            events.map { $0["register"] ?? "" } == [
+                "rtmr_1", "rtmr_1", "rtmr_1", "rtmr_1", "rtmr_1", "rtmr_2", "rtmr_2",
+            ])
         #expect(events.first?["name"] == "tdvfkernel" && events[5]["name"] == "tdvfkernelparams")
-        #expect((report["inputs"] as? [String: Any])?["loadOptions"] as? String == "initrd=initrd console=hvc0")
+        #expect(
+            (report["inputs"] as? [String: Any])?["loadOptions"] as? String == "initrd=initrd console=hvc0")
         // An older stack: QEMU 10.1 patches the header, edk2-stable202408 appends initrd=initrd
         // and logs the separator in RTMR0.
         let old = try object(
             try run(
                 base + [
-                    "--initrd", host.initrd, "--append", "console=hvc0", "--json", "--tdx-qemu-version", "10.1.0",
+                    "--initrd", host.initrd, "--append", "console=hvc0", "--json", "--tdx-qemu-version",
+                    "10.1.0",
                     "--tdx-edk2-version", "edk2-stable202408",
                 ]))
         #expect(old["rtmr_1"] as? String != report["rtmr_1"] as? String)
@@ -49,7 +56,8 @@ import Testing
         let host = try ProofHost(.tdx)
         let base = ["--mode", "tdx", "--ovmf", host.firmware]
         for (extra, name) in [
-            (["--append", "x"], "--kernel"), (["--kernel", host.kernel, "--tdx-kernel-header", "maybe"], "--tdx-kernel-header"),
+            (["--append", "x"], "--kernel"),
+            (["--kernel", host.kernel, "--tdx-kernel-header", "maybe"], "--tdx-kernel-header"),
             (["--kernel", host.kernel, "--tdx-separator", "rtmr_2"], "--tdx-separator"),
             (["--kernel", host.kernel, "--tdx-stub-measures", "1"], "--tdx-stub-measures"),
             (["--kernel", host.kernel, "--memory", "0"], "--memory"),
@@ -64,7 +72,8 @@ import Testing
     @Test func plannedTDXCarriesTheRegistersIntoTheRVPSMessage() throws {
         let host = try ProofHost(.tdx)
         let config = try host.configuration(.tdx)
-        let common = ["--config", config, "--host-root", host.root, "--state-root", host.directory + "/sbs"]
+        let common =
+            ["--config", config, "--host-root", host.root, "--state-root", host.directory + "/sbs"]
             + host.cpuid.flatMap { ["--host-cpuid", $0] }
         let report = try object(try run(common + ["--json"]))
         let rtmr1 = try #require(report["rtmr_1"] as? String)

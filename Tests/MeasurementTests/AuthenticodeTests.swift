@@ -34,8 +34,11 @@ import Testing
         let certificate = directory.appendingPathComponent("cert.pem").path
         let request = try TestSupport.run(
             URL(fileURLWithPath: "/usr/bin/openssl"),
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
-             "-subj", "/CN=kata-swift test"], in: directory)
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days",
+                "1",
+                "-subj", "/CN=kata-swift test",
+            ], in: directory)
         try #require(request.status == 0, "openssl req: \(request.error)")
         var random = SeededGenerator(state: UInt64.random(in: 0...UInt64.max))
         var inputs = [TestSupport.debianKernel]
@@ -115,7 +118,8 @@ import Testing
         builder.directories = [2, 4, 5, 6, 16].randomElement(using: &random)!
         builder.bootProtocol = 0
         builder.peOffset = [0x40, 0x80].randomElement(using: &random)!
-        let tableEnd = builder.peOffset + 24 + (builder.pe32Plus ? 112 : 96) + 8 * builder.directories + 40 * 6
+        let tableEnd =
+            builder.peOffset + 24 + (builder.pe32Plus ? 112 : 96) + 8 * builder.directories + 40 * 6
         builder.sizeOfHeaders = (tableEnd + 0x1ff) & ~0x1ff + Int.random(in: 0...2, using: &random) * 0x200
         var offset = builder.sizeOfHeaders
         for index in 0..<Int.random(in: 0...6, using: &random) {

@@ -38,7 +38,9 @@ import Testing
             FileManager.default.createFile(atPath: path, contents: Data(bytes))
             return path
         }
-        func noise(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) } }
+        func noise(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+        }
         var oldProtocol = PEImageBuilder.bzImage(size: 0x3000, kernelVersion: "5.10.0 (old) #1")
         oldProtocol.bootProtocol = 0x20b  // no xloadflags: initrd_addr_max bounds the initrd
         oldProtocol.initrdAddressMax = 0x37ff_ffff
@@ -53,7 +55,8 @@ import Testing
             nil, write("empty.img", []), write("small.img", noise(777)), write("large.img", noise(1 << 20)),
         ]
         let commandLines = [
-            "", "console=hvc0", "console=ttyS0 panic=1 quiet tsc=reliable no_timer_check rcupdate.rcu_expedited=1 "
+            "", "console=hvc0",
+            "console=ttyS0 panic=1 quiet tsc=reliable no_timer_check rcupdate.rcu_expedited=1 "
                 + "i8042.direct=1 cryptomgr.notests pci=lastbus=0 agent.log=debug -- init args \"quoted\"",
         ]
         var cases: [Case] = []
@@ -68,7 +71,8 @@ import Testing
                     cases.append(
                         Case(
                             kernel: kernel, initrd: initrd, commandLine: commandLine,
-                            memoryMiB: [512, 2048, 2816, 8192].randomElement(using: &random)!, profile: profile))
+                            memoryMiB: [512, 2048, 2816, 8192].randomElement(using: &random)!,
+                            profile: profile))
                 }
             }
         }
@@ -99,14 +103,18 @@ import Testing
         let parameters = DigestAlgorithm.sha384.hash(TDXDirectBoot.utf16Options(options))
         #expect(
             hexString(parameters)
-                == "b8c85d40a1d555a451571e24d7d7c4c331bc15721d6e4b2a5cb5093214c44174822a0916aa4d622d4309644de99cd59c")
+                == "b8c85d40a1d555a451571e24d7d7c4c331bc15721d6e4b2a5cb5093214c44174822a0916aa4d622d4309644de99cd59c"
+        )
         var rtmr2 = RTMR()
         rtmr2.extend(parameters)
         rtmr2.extend(
-            bytes("88de90bedcc560064688c74ccd6609a25ed9d48b0a0e13d8b2a558212724d8755b2c8114dcf04b8d51ea4cf7782e3091"))
+            bytes(
+                "88de90bedcc560064688c74ccd6609a25ed9d48b0a0e13d8b2a558212724d8755b2c8114dcf04b8d51ea4cf7782e3091"
+            ))
         #expect(
             hexString(rtmr2.value)
-                == "972547466cb6bcb8a23cd479e9258c3affbbc4f0ba2805d732477200d0dff8432447c7a775e70453cdb51f018a306ece")
+                == "972547466cb6bcb8a23cd479e9258c3affbbc4f0ba2805d732477200d0dff8432447c7a775e70453cdb51f018a306ece"
+        )
     }
 
     /// QEMU < 10.2 on the Debian kernel writes the bytes Dstack-TEE/dstack#1185 lists from a
@@ -119,7 +127,9 @@ import Testing
         let patches = try QEMUKernelHeaderPatch.patches(
             header: header, path: TestSupport.debianKernel, commandLineLength: 20, initrdSize: 0x12_3456,
             memoryBytes: 2048 << 20)
-        #expect(Set(patches.keys) == Set([0x210, 0x211, 0x224, 0x225] + Array(0x218..<0x220) + Array(0x228..<0x22c)))
+        #expect(
+            Set(patches.keys)
+                == Set([0x210, 0x211, 0x224, 0x225] + Array(0x218..<0x220) + Array(0x228..<0x22c)))
         #expect(patches[0x210] == 0xb0 && patches[0x211] == 0x81)
         #expect([patches[0x224], patches[0x225]] == [0x00, 0xfe])
         #expect((0x228..<0x22c).map { patches[$0]! } == [0x00, 0x00, 0x02, 0x00])
@@ -134,9 +144,15 @@ import Testing
         let fixed = try TDXBootProfile(qemuVersion: "v10.2.0", edk2Version: "edk2-stable202411")
         #expect(fixed == TDXBootProfile(kernelHeader: .unpatched, initrdOption: .suffix, separator: .rtmr1))
         #expect(try TDXBootProfile(qemuVersion: "10.2", edk2Version: "202508").initrdOption == .prefix)
-        #expect(TDXBootProfile.upstreamKata == TDXBootProfile(kernelHeader: .unpatched, initrdOption: .prefix, separator: .rtmr1))
-        #expect(throws: KataError.self) { try TDXBootProfile(qemuVersion: "ten", edk2Version: "edk2-stable202511") }
-        #expect(throws: KataError.self) { try TDXBootProfile(qemuVersion: "10.2.0", edk2Version: "edk2-stable2025") }
+        #expect(
+            TDXBootProfile.upstreamKata
+                == TDXBootProfile(kernelHeader: .unpatched, initrdOption: .prefix, separator: .rtmr1))
+        #expect(throws: KataError.self) {
+            try TDXBootProfile(qemuVersion: "ten", edk2Version: "edk2-stable202511")
+        }
+        #expect(throws: KataError.self) {
+            try TDXBootProfile(qemuVersion: "10.2.0", edk2Version: "edk2-stable2025")
+        }
     }
 
     /// A pre-6.9 stub (the Debian 6.1 kernel) measures nothing into RTMR2; the separator goes
@@ -145,7 +161,8 @@ import Testing
         try #require(FileManager.default.fileExists(atPath: TestSupport.debianKernel), "run `make kernel`")
         let profile = TDXBootProfile(kernelHeader: .unpatched, initrdOption: .prefix, separator: .rtmr0)
         let boot = try TDXDirectBoot.compute(
-            kernel: TestSupport.debianKernel, initrd: nil, commandLine: "console=hvc0", memoryBytes: 2048 << 20,
+            kernel: TestSupport.debianKernel, initrd: nil, commandLine: "console=hvc0",
+            memoryBytes: 2048 << 20,
             profile: profile)
         #expect(!boot.stubMeasures && boot.rtmr2 == [UInt8](repeating: 0, count: 48))
         #expect(boot.events.filter { $0.register == "rtmr_1" }.count == 4)
@@ -160,10 +177,12 @@ import Testing
         FileManager.default.createFile(atPath: kernel, contents: Data(PEImageBuilder.bzImage().build()))
         let profile = TDXBootProfile.upstreamKata
         #expect(throws: KataError.self) {
-            try TDXDirectBoot.compute(kernel: kernel, initrd: nil, commandLine: "a\u{0}b", memoryBytes: 1 << 30, profile: profile)
+            try TDXDirectBoot.compute(
+                kernel: kernel, initrd: nil, commandLine: "a\u{0}b", memoryBytes: 1 << 30, profile: profile)
         }
         #expect(throws: KataError.self) {
-            try TDXDirectBoot.compute(kernel: kernel, initrd: nil, commandLine: "", memoryBytes: 1 << 20, profile: profile)
+            try TDXDirectBoot.compute(
+                kernel: kernel, initrd: nil, commandLine: "", memoryBytes: 1 << 20, profile: profile)
         }
         // An initrd that cannot fit below the initrd limit QEMU would use.
         var patched = profile
@@ -174,7 +193,8 @@ import Testing
         try handle.truncate(atOffset: 200 << 20)
         try handle.close()
         #expect(throws: KataError.self) {
-            try TDXDirectBoot.compute(kernel: kernel, initrd: big.path, commandLine: "", memoryBytes: 128 << 20, profile: patched)
+            try TDXDirectBoot.compute(
+                kernel: kernel, initrd: big.path, commandLine: "", memoryBytes: 128 << 20, profile: patched)
         }
         #expect(throws: KataError.self) {
             try TDXDirectBoot.compute(

@@ -17,7 +17,9 @@ enum TestSupport {
     /// Runs Fixtures/tdx_reference.py and returns one JSON object per output line.
     static func tdxReference(_ arguments: [String], in directory: URL) throws -> [[String: Any]] {
         let run = try run(venvPython, [tdxReference] + arguments, in: directory)
-        guard run.status == 0 else { throw ReferenceFailure(message: "tdx_reference.py failed: \(run.error)") }
+        guard run.status == 0 else {
+            throw ReferenceFailure(message: "tdx_reference.py failed: \(run.error)")
+        }
         return try run.output.split(separator: "\n").map {
             guard let object = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
                 throw ReferenceFailure(message: "tdx_reference.py printed \($0)")

@@ -44,7 +44,8 @@ package struct PEImageBuilder {
         builder.kernelVersion = kernelVersion
         let text = (size - 0x1000) & ~0x1ff
         builder.sections = [
-            Section(name: ".setup", offset: 0x200, size: 0xe00), Section(name: ".text", offset: 0x1000, size: text - 0x200),
+            Section(name: ".setup", offset: 0x200, size: 0xe00),
+            Section(name: ".text", offset: 0x1000, size: text - 0x200),
             Section(name: ".data", offset: 0x1000 + text - 0x200, size: 0x200),
         ]
         return builder
