@@ -117,6 +117,39 @@ import Testing
         )
     }
 
+    /// The CCEL event log of a direct-booted TD that intel/tdx-tools publishes
+    /// (kenplusplus/tdx-tools doc/measure_log_direct_boot.txt, an early TDVF that still logged
+    /// boot variables into RTMR1): its EV_EFI_ACTION and EV_SEPARATOR digests are ours, and
+    /// replaying its ten RTMR1 digests with our extend gives the RTMR1 the log reports.
+    @Test func reproducesAPublishedTDEventLog() throws {
+        let log = [
+            "79f4a9df8481cbad3650fd313078688da9c21c39a2d7c85b232979c50575a3b487e9af0c21f052b6d5d25f5fa9e8dba8",
+            "dd51fc099ce879426d35f0c05ab0cfd5b34c64d09c3ce9f33d34730b7052c04da3e6dda7010ebb2c77a8ef9c79d883ed",
+            "64720d9de8027210ac40db280aa06552b112771a4c23a56ad9f29932341a00b4cfddd72bc186e1e3b34e386a3ec297fe",
+            "23ada07f5261f12f34a0bd8e46760962d6b4d576a416f1fea1c64bc656b1d28eacf7047ae6e967c58fd2a98bfa74c298",
+            "e1ebe64bc230e0f003cdf5edb010ebf07b277ed437a069ab41e251e5230ec8f94e6f62cd0bd45eb9b7a8d01101201cf9",
+            "f0fb2cdcc47bf204b41a858f6878b5809c3a9bf6acbd5c4a130f666937a710070c5cf959d3b59c8007b6e63018097d9a",
+            "77a0dab2312b4e1e57a84d865a21e5b2ee8d677a21012ada819d0a98988078d3d740f6346bfe0abaa938ca20439a8d71",
+            "394341b7182cd227c5c6b07ef8000cdfd86136c4292b8e576573ad7ed9ae41019f5818b4b971c9effc60e1ad9f1289f0",
+            "214b0bef1379756011344877743fdc2a5382bac6e70362d624ccf3f654407c1b4badf7d8f9295dd3dabdef65b27677e0",
+            "0a2e01c85deae718a530ad8c6d20a84009babe6c8989269e950d8cf440c6e997695e64d455c4174a652cd080f6230b74",
+        ]
+        let profile = TDXBootProfile(kernelHeader: .unpatched, initrdOption: .prefix, separator: .rtmr1)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let kernel = directory.appendingPathComponent("kernel.efi")
+        FileManager.default.createFile(atPath: kernel.path, contents: Data(PEImageBuilder.bzImage().build()))
+        let boot = try TDXDirectBoot.compute(
+            kernel: kernel.path, initrd: nil, commandLine: "", memoryBytes: 1 << 30, profile: profile)
+        #expect(boot.events.dropFirst().map(\.digest) == Array(log.suffix(4)))
+        var rtmr1 = RTMR()
+        for digest in log { rtmr1.extend(bytes(digest)) }
+        #expect(
+            hexString(rtmr1.value)
+                == "2939f8c86719ebdcec9ab3c4bc6d8fdf9b545daa806ac9ab078263d140e9b3ca40992ba58eac485f1fc96f7f4555b9ff"
+        )
+    }
+
     /// QEMU < 10.2 on the Debian kernel writes the bytes Dstack-TEE/dstack#1185 lists from a
     /// real image (type_of_loader 0xb0, loadflags 0x81, heap_end_ptr 0xfe00, cmd_line_ptr
     /// 0x20000) plus the initrd address and size; QEMU 10.2+ leaves the file as it is.

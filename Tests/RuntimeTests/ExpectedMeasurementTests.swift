@@ -101,7 +101,8 @@ import VirtualMachine
         // A probed QEMU 10.1 patches the kernel header: RTMR1 changes, RTMR2 does not.
         let older = try #require(
             try ExpectedMeasurement.compute(
-                for: vm, hostCPUSignature: nil, qemuVersion: "QEMU emulator version 10.1.3 (Debian 1:10.1.3+ds-1)"))
+                for: vm, hostCPUSignature: nil,
+                qemuVersion: "QEMU emulator version 10.1.3 (Debian 1:10.1.3+ds-1)"))
         #expect(older.tdx?.profile.kernelHeader == .patched)
         #expect(older.tdx?.rtmr1 != registers.rtmr1 && older.tdx?.rtmr2 == registers.rtmr2)
     }
