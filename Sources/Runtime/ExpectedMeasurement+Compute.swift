@@ -15,9 +15,11 @@ extension ExpectedMeasurement {
     /// The launch measurement `vm` will report, computed from the files and values its
     /// description names: nil for an ordinary VM. `hostCPUSignature` is this host's CPUID(1).EAX,
     /// needed only when an SEV-ES or SNP guest runs with the `host` CPU model.
-    /// `qemuVersion` (the probed `--version` line) picks the QEMU side of the TDX boot profile.
+    /// `qemuVersion` (the probed `--version` line) and `tdxFirmwareRelease` (the configured
+    /// edk2 release of the TDVF) pick the TDX boot profile.
     public static func compute(
-        for vm: VirtualMachineDescription, hostCPUSignature: UInt64?, qemuVersion: String? = nil
+        for vm: VirtualMachineDescription, hostCPUSignature: UInt64?, qemuVersion: String? = nil,
+        tdxFirmwareRelease: String? = nil
     ) throws -> ExpectedMeasurement? {
         guard let confidential = vm.confidential else { return nil }
         let mode = confidential.protection
@@ -28,7 +30,8 @@ extension ExpectedMeasurement {
         }
         switch confidential {
         case .tdx:
-            return try tdx(vm, firmware: firmware, qemuVersion: qemuVersion)
+            return try tdx(
+                vm, firmware: firmware, qemuVersion: qemuVersion, firmwareRelease: tdxFirmwareRelease)
         case .sev(let options):
             return try sevFamily(
                 vm, firmware: firmware, mode: mode, kernelHashes: options.kernelHashes,

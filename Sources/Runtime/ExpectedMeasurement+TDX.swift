@@ -36,28 +36,34 @@ public struct TDXRegisters: Sendable, Equatable, Codable {
 }
 
 extension ExpectedMeasurement {
-    /// The boot profile for the QEMU that will launch the TD: its release when the probe read
-    /// one, else upstream Kata's; the TDVF release cannot be read from the image, so the edk2
-    /// side is upstream Kata's (edk2-stable202511).
-    static func tdxProfile(qemuVersion: String?) -> TDXBootProfile {
-        let release = qemuVersion.flatMap { line in
-            line.split(separator: " ").first { $0.first?.isNumber == true }.map(String.init)
+    /// The boot profile for the QEMU that will launch the TD (its release when the probe read
+    /// one, else upstream Kata's) and the configured TDVF release (else upstream Kata's; it
+    /// cannot be read from the image).
+    static func tdxProfile(qemuVersion: String?, firmwareRelease: String?) throws -> TDXBootProfile {
+        let qemu =
+            qemuVersion.flatMap { line in
+                line.split(separator: " ").first { $0.first?.isNumber == true }.map(String.init)
+            } ?? TDXBootProfile.upstreamKataQEMU
+        let edk2 = firmwareRelease.flatMap { $0.isEmpty ? nil : $0 } ?? TDXBootProfile.upstreamKataEDK2
+        do {
+            _ = try TDXBootProfile.edk2Release(edk2)
+        } catch let error as KataError {
+            throw KataError(.invalidConfig, "hypervisor.qemu.tdx_firmware_edk2_release: \(error.message)")
         }
-        return
-            (try? TDXBootProfile(
-                qemuVersion: release ?? TDXBootProfile.upstreamKataQEMU,
-                edk2Version: TDXBootProfile.upstreamKataEDK2))
-            ?? TDXBootProfile.upstreamKata
+        // An unreadable probe line leaves the QEMU side at upstream Kata's release.
+        return try (try? TDXBootProfile(qemuVersion: qemu, edk2Version: edk2))
+            ?? TDXBootProfile(qemuVersion: TDXBootProfile.upstreamKataQEMU, edk2Version: edk2)
     }
 
-    static func tdx(_ vm: VirtualMachineDescription, firmware: String, qemuVersion: String?) throws
-        -> ExpectedMeasurement
-    {
+    static func tdx(
+        _ vm: VirtualMachineDescription, firmware: String, qemuVersion: String?, firmwareRelease: String?
+    ) throws -> ExpectedMeasurement {
         let file = try FileReader(path: firmware)
         let mrtd = try MRTD.compute(firmware: file)
         let boot = try TDXDirectBoot.compute(
             kernel: vm.kernel, initrd: vm.initrd, commandLine: vm.kernelCommandLine,
-            memoryBytes: UInt64(vm.memoryMiB) << 20, profile: tdxProfile(qemuVersion: qemuVersion))
+            memoryBytes: UInt64(vm.memoryMiB) << 20,
+            profile: try tdxProfile(qemuVersion: qemuVersion, firmwareRelease: firmwareRelease))
         let registers = TDXRegisters(mrTD: mrtd, boot: boot)
         var inputs = [try fileInput("firmware", file, .sha384)]
         inputs.append(

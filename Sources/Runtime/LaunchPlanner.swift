@@ -84,7 +84,8 @@ public struct LaunchPlanner: Sendable {
         return LaunchPlan(
             vm: vm, guestShare: sharing.guestShare,
             measurement: try ExpectedMeasurement.compute(
-                for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version))
+                for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version,
+                tdxFirmwareRelease: q.tdx.firmwareEDK2Release))
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

@@ -71,7 +71,7 @@ public struct TDXBootProfile: Sendable, Equatable, Codable {
             separator: edk2 >= 202411 ? .rtmr1 : .rtmr0)
     }
 
-    static func qemuRelease(_ text: String) throws -> (Int, Int) {
+    package static func qemuRelease(_ text: String) throws -> (Int, Int) {
         let trimmed = text.hasPrefix("v") ? text.dropFirst() : Substring(text)
         let parts = trimmed.prefix { $0.isNumber || $0 == "." }.split(separator: ".")
         guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else {
@@ -80,7 +80,7 @@ public struct TDXBootProfile: Sendable, Equatable, Codable {
         return (major, minor)
     }
 
-    static func edk2Release(_ text: String) throws -> Int {
+    package static func edk2Release(_ text: String) throws -> Int {
         let tag = text.hasPrefix("edk2-stable") ? text.dropFirst("edk2-stable".count) : Substring(text)
         let digits = tag.prefix { $0.isNumber }
         guard digits.count == 6, let value = Int(digits) else {
