@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import KataCore
+import Logging
 import SEV
 import TDX
 import Testing
@@ -98,6 +99,9 @@ import VirtualMachine
         #expect(registers.mrTD == result.measurement)
         #expect(registers.rtmr1 == hexString(boot.rtmr1) && registers.rtmr2 == hexString(boot.rtmr2))
         #expect(registers.events == boot.events && registers.stubMeasures)
+        // The sandbox's launch log line carries both RTMRs beside MRTD.
+        #expect(result.logMetadata["launch_rtmr_1"] == .string(registers.rtmr1))
+        #expect(result.logMetadata["launch_rtmr_2"] == .string(registers.rtmr2))
         // A probed QEMU 10.1 patches the kernel header: RTMR1 changes, RTMR2 does not.
         let older = try #require(
             try ExpectedMeasurement.compute(
