@@ -7,7 +7,7 @@ SWIFT_BUILD_FLAGS ?=
 # Every Debian package the project needs, for building, testing and the demo.
 APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-dev \
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
-	zstd python3-venv libprotobuf-dev binutils
+	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl
 
 .PHONY: all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
@@ -59,16 +59,20 @@ KERNEL_DIR := $(BUILD_DIR)/kernel
 kernel:
 	guest/build-kernel.sh $(KERNEL_DIR)
 
-# sev-snp-measure, the reference the measurement tests cross-check against (PyPI, pinned).
+# sev-snp-measure and pefile, the references the measurement tests cross-check against (PyPI, pinned);
+# pefile parses PE headers for Tests/MeasurementTests/Fixtures/tdx_reference.py.
 MEASURE_VENV := $(BUILD_DIR)/venv
 SEV_SNP_MEASURE_VERSION := 0.0.13
+PEFILE_VERSION := 2024.8.26
 
 measure-venv: deps
-	@if ! $(MEASURE_VENV)/bin/python3 -c 'import sevsnpmeasure.cli as c; assert c.VERSION == "$(SEV_SNP_MEASURE_VERSION)"' \
+	@if ! $(MEASURE_VENV)/bin/python3 -c 'import sevsnpmeasure.cli as c, importlib.metadata as m; \
+		assert c.VERSION == "$(SEV_SNP_MEASURE_VERSION)"; assert m.version("pefile") == "$(PEFILE_VERSION)"' \
 		2>/dev/null; then \
 		python3 -m venv $(MEASURE_VENV) && \
-		$(MEASURE_VENV)/bin/pip install -q sev-snp-measure==$(SEV_SNP_MEASURE_VERSION); \
-	else echo "measure-venv: sev-snp-measure $(SEV_SNP_MEASURE_VERSION) present"; fi
+		$(MEASURE_VENV)/bin/python3 -m pip install -q sev-snp-measure==$(SEV_SNP_MEASURE_VERSION) \
+			pefile==$(PEFILE_VERSION); \
+	else echo "measure-venv: sev-snp-measure $(SEV_SNP_MEASURE_VERSION), pefile $(PEFILE_VERSION) present"; fi
 
 # grpcio + grpcio-tools for tests/cri/pod_test.py, our CRI v1 client (PyPI, pinned): the
 # ShimIntegrationTests' CRI pod tests find it at build/cri-venv.

@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "QEMUTests",
             dependencies: [
-                "QEMU", "VirtualMachine", "Host", "KataCore",
+                "QEMU", "VirtualMachine", "Host", "KataCore", "Firmware", "TDX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

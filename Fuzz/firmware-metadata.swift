@@ -9,7 +9,9 @@ import SEV
 
 /// The measured firmware parsers on an image of fuzzed bytes: footer table, SEV metadata, TDVF
 /// metadata, and (when the declared sizes are small enough to finish quickly) the SNP launch
-/// digest and MRTD that consume them. The parsers read files, so the input is written to one.
+/// digest and MRTD that consume them; then the same bytes as a TD's kernel: the PE/COFF
+/// layout (every hashed range inside the file), the Linux setup header and RTMR1/RTMR2 with
+/// QEMU's header patch. The parsers read files, so the input is written to one.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFirmwareMetadata(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
     let path = FuzzImageFile.write(fuzzBytes(data, count))
@@ -22,7 +24,21 @@ public func fuzzFirmwareMetadata(_ data: UnsafePointer<UInt8>?, _ count: Int) ->
     {
         _ = try? MRTD.compute(image: image, sections: sections)
     }
+    fuzzKernel(path)
     return 0
+}
+
+private func fuzzKernel(_ path: String) {
+    guard let file = try? FileReader(path: path), let input = try? PatchedFile(file) else { return }
+    if let layout = try? PEImage.parse(input) {
+        for range in layout.authenticodeRanges {
+            invariant(range.lowerBound >= 0 && range.upperBound <= file.size, "hashed range \(range) outside the file")
+        }
+    }
+    _ = try? LinuxSetupHeader.read(file)
+    let profile = TDXBootProfile(kernelHeader: .patched, initrdOption: .prefix, separator: .rtmr1, stubMeasures: true)
+    _ = try? TDXDirectBoot.compute(
+        kernel: path, initrd: path, commandLine: "console=hvc0", memoryBytes: 512 << 20, profile: profile)
 }
 
 /// One file per fuzzing process, rewritten for every input.

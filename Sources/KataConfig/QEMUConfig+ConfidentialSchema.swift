@@ -24,6 +24,7 @@ extension QEMUConfig {
             measurementField("tdx_mrowner", \.tdx.mrOwner),
             measurementField("tdx_mrownerconfig", \.tdx.mrOwnerConfig),
             .string("tdx_quote_generation_socket", \.tdx.quoteGenerationSocket),
+            .string("tdx_firmware_edk2_release", \.tdx.firmwareEDK2Release),
             .integer(
                 "tdx_quote_generation_service_socket_port", \.tdx.quoteGenerationServicePort, in: 0...65535),
         ]

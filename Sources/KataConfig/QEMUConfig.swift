@@ -104,6 +104,9 @@ public struct TDXOptions: Sendable, Equatable {
     /// Upstream `tdx_quote_generation_service_socket_port`: vsock to the host (CID 2) on this
     /// port; 0 means upstream's unix socket `defaultQuoteGenerationSocket`.
     public var quoteGenerationServicePort = 4050
+    /// [this runtime] `tdx_firmware_edk2_release`: the edk2 release the TDVF was built from
+    /// ("edk2-stable202511"); RTMR1/RTMR2 depend on it. "" means upstream Kata's.
+    public var firmwareEDK2Release = ""
 
     /// Where upstream's QGS listens when the port is 0.
     public static let defaultQuoteGenerationSocket = "/var/run/tdx-qgs/qgs.socket"

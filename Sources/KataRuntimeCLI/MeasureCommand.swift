@@ -8,7 +8,7 @@ import KataCore
 
 /// `kata-runtime measure`: the launch measurement a confidential guest will report, computed
 /// before launch. Takes sev-snp-measure 0.0.13's options with the same meaning and output, so it
-/// can replace it; adds `--mode tdx` (MRTD) and `--json`.
+/// can replace it; adds `--mode tdx` (MRTD; with --kernel also RTMR1 and RTMR2) and `--json`.
 public struct MeasureCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "measure",
@@ -84,6 +84,31 @@ public struct MeasureCommand: ParsableCommand {
     var vmsaFlavour = "current"
     @Flag(help: "Print a JSON report: every input's digest and the measurement.")
     var json = false
+    @Option(
+        help:
+            "Guest memory in MiB (--mode tdx with --kernel; QEMU < 10.2 patches the initrd address from it).")
+    var memory: String?
+    @Option(help: "QEMU release for the TDX version rules (default: upstream Kata's, 10.2.0).")
+    var tdxQemuVersion: String?
+    @Option(
+        help:
+            "edk2 release of the TDVF for the TDX version rules (default: upstream Kata's, edk2-stable202511)."
+    )
+    var tdxEdk2Version: String?
+    @Option(
+        help:
+            "Override: kernel measured as QEMU patched its setup header (patched) or as the file is (unpatched)."
+    )
+    var tdxKernelHeader: String?
+    @Option(help: "Override: \"initrd=initrd\" before (prefix) or after (suffix) the command line.")
+    var tdxInitrdOption: String?
+    @Option(help: "Override: register of the ReadyToBoot separator (rtmr_0 or rtmr_1).")
+    var tdxSeparator: String?
+    @Option(help: "Override: whether the kernel's EFI stub measures its load options and initrd (yes or no).")
+    var tdxStubMeasures: String?
+
+    /// Kata's `default_memory`, the TD's memory when --memory is not given.
+    static let defaultMemoryMiB = 2048
 
     public init() {}
 

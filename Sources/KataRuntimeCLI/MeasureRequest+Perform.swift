@@ -35,27 +35,15 @@ extension MeasureRequest {
         }
     }
 
-    private func performTDX() throws -> MeasureOutput {
-        for (given, name) in [
-            (options.kernel, "--kernel"), (options.initrd, "--initrd"), (options.append, "--append"),
-            (options.snpOvmfHash, "--snp-ovmf-hash"), (options.svsm, "--svsm"),
-        ] where given != nil {
-            throw refusal("\(name) does not apply to --mode tdx: MRTD covers the firmware only")
-        }
-        if options.dumpVmsa { throw refusal("--dump-vmsa does not apply to --mode tdx") }
-        let firmware = try FileReader(path: firmwarePath)
-        let digest = try MRTD.compute(firmware: firmware)
-        return try report(digest, plain: formatted(digest), firmware: firmware, launch: nil, measured: nil)
-    }
-
-    private func formatted(_ digest: [UInt8]) -> String {
+    func formatted(_ digest: [UInt8]) -> String {
         let text = wantsBase64 ? Base64.encode(digest) : hexString(digest)
         return options.verbose ? "Calculated \(mode.verboseName) guest measurement: \(text)" : text
     }
 
-    private func report(
+    func report(
         _ digest: [UInt8], plain: String, firmware: FileReader, launch: SEVLaunch?,
-        measured: LaunchMeasurement?
+        measured: LaunchMeasurement?, extraInputs: [(String, JSONValue)] = [],
+        extra: [(String, JSONValue)] = []
     ) throws -> MeasureOutput {
         let pages = measured?.vmsaPages ?? []
         guard options.json else { return MeasureOutput(text: plain, vmsaPages: pages) }
@@ -93,18 +81,20 @@ extension MeasureRequest {
                 inputs.append(("varsSize", .number(launch.varsSize)))
             }
         }
+        inputs += extraInputs
         let algorithm = digest.count == DigestAlgorithm.sha256.size ? "sha256" : "sha384"
-        let document = JSONValue.object([
-            ("mode", .string(mode.rawValue)),
-            (
-                "measurement",
-                .object([
-                    ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
-                    ("base64", .string(Base64.encode(digest))),
-                ])
-            ),
-            ("inputs", .object(inputs)),
-        ])
+        let document = JSONValue.object(
+            [
+                ("mode", .string(mode.rawValue)),
+                (
+                    "measurement",
+                    .object([
+                        ("algorithm", .string(algorithm)), ("hex", .string(hexString(digest))),
+                        ("base64", .string(Base64.encode(digest))),
+                    ])
+                ),
+                ("inputs", .object(inputs)),
+            ] + extra)
         return MeasureOutput(text: document.rendered(), vmsaPages: pages)
     }
 

@@ -128,7 +128,7 @@ struct PlannedMeasurement {
         return [
             ("mode", .string(measurement.mode.rawValue)), ("algorithm", .string(measurement.algorithm)),
             ("measurement", .string(measurement.measurement)), ("inputs", .array(inputs)),
-        ]
+        ] + (measurement.tdx?.jsonMembers ?? [])
     }
 }
 

@@ -18,11 +18,18 @@ enum ReferenceValues {
         }
     }
 
-    /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"]}>"}`.
+    /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"],...}>"}`.
+    /// A TD adds `rtmr_1`, `rtmr_2` and the event digests the default policy compares
+    /// (`tdvfkernel`, and `tdvfkernelparams` when the kernel's stub measures its load options).
     static func sampleMessage(_ measurement: ExpectedMeasurement) throws -> String {
-        let payload = JSONValue.object([
-            (try claim(for: measurement.mode), .array([.string(measurement.measurement)]))
-        ]).compact()
+        var values = [(try claim(for: measurement.mode), measurement.measurement)]
+        if let tdx = measurement.tdx {
+            values += [("rtmr_1", tdx.rtmr1), ("rtmr_2", tdx.rtmr2)]
+            for name in ["tdvfkernel", "tdvfkernelparams"] {
+                if let digest = tdx.digest(of: name) { values.append((name, digest)) }
+            }
+        }
+        let payload = JSONValue.object(values.map { ($0.0, .array([.string($0.1)])) }).compact()
         return JSONValue.object([
             ("version", .string("0.1.0")), ("type", .string("sample")),
             ("payload", .string(Base64.encode(Array(payload.utf8)))),

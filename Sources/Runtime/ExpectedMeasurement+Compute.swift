@@ -15,9 +15,12 @@ extension ExpectedMeasurement {
     /// The launch measurement `vm` will report, computed from the files and values its
     /// description names: nil for an ordinary VM. `hostCPUSignature` is this host's CPUID(1).EAX,
     /// needed only when an SEV-ES or SNP guest runs with the `host` CPU model.
-    public static func compute(for vm: VirtualMachineDescription, hostCPUSignature: UInt64?) throws
-        -> ExpectedMeasurement?
-    {
+    /// `qemuVersion` (the probed `--version` line) and `tdxFirmwareRelease` (the configured
+    /// edk2 release of the TDVF) pick the TDX boot profile.
+    public static func compute(
+        for vm: VirtualMachineDescription, hostCPUSignature: UInt64?, qemuVersion: String? = nil,
+        tdxFirmwareRelease: String? = nil
+    ) throws -> ExpectedMeasurement? {
         guard let confidential = vm.confidential else { return nil }
         let mode = confidential.protection
         guard let firmware = vm.firmware, !firmware.isEmpty else {
@@ -27,11 +30,8 @@ extension ExpectedMeasurement {
         }
         switch confidential {
         case .tdx:
-            let file = try FileReader(path: firmware)
-            let digest = try MRTD.compute(firmware: file)
-            return ExpectedMeasurement(
-                mode: mode, algorithm: "sha384", measurement: hexString(digest),
-                inputs: [try fileInput("firmware", file, .sha384)])
+            return try tdx(
+                vm, firmware: firmware, qemuVersion: qemuVersion, firmwareRelease: tdxFirmwareRelease)
         case .sev(let options):
             return try sevFamily(
                 vm, firmware: firmware, mode: mode, kernelHashes: options.kernelHashes,
@@ -111,7 +111,7 @@ extension ExpectedMeasurement {
         return signature
     }
 
-    private static func fileInput(_ name: String, _ file: FileReader, _ algorithm: DigestAlgorithm) throws
+    static func fileInput(_ name: String, _ file: FileReader, _ algorithm: DigestAlgorithm) throws
         -> MeasuredInput
     {
         MeasuredInput(

@@ -40,12 +40,18 @@ public struct ExpectedMeasurement: Sendable, Equatable, Codable {
     /// The measurement in lower-case hex.
     public var measurement: String
     public var inputs: [MeasuredInput]
+    /// TDX: MRTD (the `measurement`), RTMR1, RTMR2 and their events; nil for SEV and SNP.
+    public var tdx: TDXRegisters?
 
-    public init(mode: GuestProtection, algorithm: String, measurement: String, inputs: [MeasuredInput]) {
+    public init(
+        mode: GuestProtection, algorithm: String, measurement: String, inputs: [MeasuredInput],
+        tdx: TDXRegisters? = nil
+    ) {
         self.mode = mode
         self.algorithm = algorithm
         self.measurement = measurement
         self.inputs = inputs
+        self.tdx = tdx
     }
 }
 

@@ -83,7 +83,9 @@ public struct LaunchPlanner: Sendable {
         // Measured from the very description the backend will launch.
         return LaunchPlan(
             vm: vm, guestShare: sharing.guestShare,
-            measurement: try ExpectedMeasurement.compute(for: vm, hostCPUSignature: host.cpuSignature))
+            measurement: try ExpectedMeasurement.compute(
+                for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version,
+                tdxFirmwareRelease: q.tdx.firmwareEDK2Release))
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

@@ -77,5 +77,9 @@ import Testing
         #expect(
             try load("tdx_quote_generation_socket = \"/run/qgs.sock\"").tdx.quoteGenerationEndpoint
                 == .unix(path: "/run/qgs.sock"))
+        #expect(try load("").tdx.firmwareEDK2Release == "")
+        #expect(
+            try load("tdx_firmware_edk2_release = \"edk2-stable202408\"").tdx.firmwareEDK2Release
+                == "edk2-stable202408")
     }
 }

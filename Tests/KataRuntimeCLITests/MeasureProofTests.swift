@@ -94,6 +94,32 @@ import Testing
         #expect(
             report["measurement"] as? String
                 == reference.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(report["mr_td"] as? String == report["measurement"] as? String)
+        // RTMR1/RTMR2 from -kernel, -initrd, -append and -m of the argv, by the independent
+        // calculation, with upstream Kata's profile (no QEMU was probed).
+        let memory = try #require(Self.value(after: "-m", in: argv)?.split(separator: ",").first)
+        let mebibytes = try #require(Int(memory.filter(\.isNumber)), "-m \(memory)")
+        let cases: [[String: Any]] = [
+            [
+                "kernel": try #require(Self.value(after: "-kernel", in: argv)),
+                "initrd": try #require(Self.value(after: "-initrd", in: argv)),
+                "cmdline": try #require(Self.value(after: "-append", in: argv)), "memory": mebibytes << 20,
+                "header": "unpatched", "initrd_option": "prefix", "separator": "rtmr_1", "stub": NSNull(),
+            ]
+        ]
+        let casesPath = host.directory + "/rtmr-cases.json"
+        try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: casesPath))
+        let rtmr = Self.packageRoot.appendingPathComponent("Tests/MeasurementTests/Fixtures/tdx_reference.py")
+            .path
+        let registers = try Self.run(Self.python, [rtmr, "rtmr", casesPath])
+        try #require(registers.status == 0, "tdx_reference.py: \(registers.error)")
+        let expected = try #require(
+            try JSONSerialization.jsonObject(with: Data(registers.output.utf8)) as? [String: Any])
+        #expect(report["rtmr_1"] as? String == expected["rtmr_1"] as? String)
+        #expect(report["rtmr_2"] as? String == expected["rtmr_2"] as? String)
+        let names = (report["events"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(
+            names.contains("tdvfkernel") && names.contains("tdvfkernelparams") && names.contains("initrd"))
     }
 
     // MARK: Helpers

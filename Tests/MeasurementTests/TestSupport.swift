@@ -10,6 +10,28 @@ enum TestSupport {
     static let ovmfSuffix = fixtures.appendingPathComponent("ovmf_suffix.bin").path
     static let venvPython = packageRoot.appendingPathComponent("build/venv/bin/python3")
     static let distroOVMF = "/usr/share/ovmf/OVMF.fd"
+    /// The Debian guest kernel `make kernel` fetches (signed by Debian: it carries a certificate table).
+    static let debianKernel = packageRoot.appendingPathComponent("build/kernel/vmlinuz").path
+    static let tdxReference = fixtures.appendingPathComponent("tdx_reference.py").path
+
+    /// Runs Fixtures/tdx_reference.py and returns one JSON object per output line.
+    static func tdxReference(_ arguments: [String], in directory: URL) throws -> [[String: Any]] {
+        let run = try run(venvPython, [tdxReference] + arguments, in: directory)
+        guard run.status == 0 else {
+            throw ReferenceFailure(message: "tdx_reference.py failed: \(run.error)")
+        }
+        return try run.output.split(separator: "\n").map {
+            guard let object = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
+                throw ReferenceFailure(message: "tdx_reference.py printed \($0)")
+            }
+            return object
+        }
+    }
+
+    struct ReferenceFailure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
 
     /// A fresh directory, removed by the caller with `removeItem`.
     static func temporaryDirectory() throws -> URL {

@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import KataCore
+import Logging
 import SEV
 import TDX
 import Testing
@@ -83,13 +84,31 @@ import VirtualMachine
     }
 
     @Test func tdxIsTheMRTDOfTheFirmware() throws {
-        let result = try #require(
-            try ExpectedMeasurement.compute(for: fixture.vm(MeasurementFixture.tdx), hostCPUSignature: nil))
+        let vm = fixture.vm(MeasurementFixture.tdx)
+        let result = try #require(try ExpectedMeasurement.compute(for: vm, hostCPUSignature: nil))
         #expect(result.mode == .tdx && result.algorithm == "sha384")
         #expect(result.measurement == hexString(try MRTD.compute(firmwarePath: fixture.firmware)))
         #expect(
             result.inputs.first?.digest
                 == hexString(try DigestAlgorithm.sha384.hash(contentsOf: fixture.firmware)))
+        // RTMR1/RTMR2 of the described boot, upstream Kata's profile when no QEMU was probed.
+        let boot = try TDXDirectBoot.compute(
+            kernel: vm.kernel, initrd: vm.initrd, commandLine: vm.kernelCommandLine,
+            memoryBytes: UInt64(vm.memoryMiB) << 20, profile: .upstreamKata)
+        let registers = try #require(result.tdx)
+        #expect(registers.mrTD == result.measurement)
+        #expect(registers.rtmr1 == hexString(boot.rtmr1) && registers.rtmr2 == hexString(boot.rtmr2))
+        #expect(registers.events == boot.events && registers.stubMeasures)
+        // The sandbox's launch log line carries both RTMRs beside MRTD.
+        #expect(result.logMetadata["launch_rtmr_1"] == .string(registers.rtmr1))
+        #expect(result.logMetadata["launch_rtmr_2"] == .string(registers.rtmr2))
+        // A probed QEMU 10.1 patches the kernel header: RTMR1 changes, RTMR2 does not.
+        let older = try #require(
+            try ExpectedMeasurement.compute(
+                for: vm, hostCPUSignature: nil,
+                qemuVersion: "QEMU emulator version 10.1.3 (Debian 1:10.1.3+ds-1)"))
+        #expect(older.tdx?.profile.kernelHeader == .patched)
+        #expect(older.tdx?.rtmr1 != registers.rtmr1 && older.tdx?.rtmr2 == registers.rtmr2)
     }
 
     @Test func refusalsNameTheInput() throws {

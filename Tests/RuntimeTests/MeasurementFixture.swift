@@ -37,7 +37,9 @@ final class MeasurementFixture {
         kernel = directory + "/vmlinuz"
         initrd = directory + "/initrd.img"
         try Data(builder.build(using: &random)).write(to: URL(fileURLWithPath: firmware))
-        try Data((0..<5000).map { _ in UInt8.random(in: 0...255, using: &random) }).write(
+        // A bzImage-shaped PE with random contents: SEV hashes the file, TDX its Authenticode.
+        let noise = (0..<0x3000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        try Data(PEImageBuilder.bzImage(size: noise.count).build { noise[$0] }).write(
             to: URL(fileURLWithPath: kernel))
         try Data((0..<3000).map { _ in UInt8.random(in: 0...255, using: &random) }).write(
             to: URL(fileURLWithPath: initrd))

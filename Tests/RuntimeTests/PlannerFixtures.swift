@@ -179,15 +179,9 @@ enum Assets {
         return image
     }
 
-    /// A bzImage's headers: MZ, the PE header offset at 0x3c, "PE\0\0" there.
-    static let bzImage: [UInt8] = {
-        var bytes = [UInt8](repeating: 0, count: 0x200)
-        bytes[0] = UInt8(ascii: "M")
-        bytes[1] = UInt8(ascii: "Z")
-        bytes.replaceSubrange(0x3c..<0x40, with: le(UInt32(0x80)))
-        bytes.replaceSubrange(0x80..<0x84, with: [UInt8(ascii: "P"), UInt8(ascii: "E"), 0, 0])
-        return bytes
-    }()
+    /// A small but complete bzImage: MZ, the PE header at 0x80, sections, a Linux setup header
+    /// (TDX plans hash it with Authenticode).
+    static let bzImage: [UInt8] = PEImageBuilder.bzImage(size: 0x2000).build()
 
     static let elfVmlinux: [UInt8] =
         [0x7f, UInt8(ascii: "E"), UInt8(ascii: "L"), UInt8(ascii: "F")]

@@ -110,14 +110,11 @@ package final class ProofHost {
         return builder.build(using: &random)
     }
 
-    /// Starts like a bzImage: "MZ", the PE header offset at 0x3c, "PE\0\0" there.
+    /// A bzImage-shaped PE (MZ, PE header at 0x80, sections, a Linux setup header) with random
+    /// contents: SEV hashes the file, TDX its Authenticode.
     package static func peKernel(using random: inout SeededGenerator) -> [UInt8] {
-        var bytes = (0..<9000).map { _ in UInt8.random(in: 0...255, using: &random) }
-        bytes[0] = UInt8(ascii: "M")
-        bytes[1] = UInt8(ascii: "Z")
-        bytes.replaceSubrange(0x3c..<0x40, with: le(UInt32(0x80)))
-        bytes.replaceSubrange(0x80..<0x84, with: Array("PE".utf8) + [0, 0])
-        return bytes
+        let noise = (0..<9216).map { _ in UInt8.random(in: 0...255, using: &random) }
+        return PEImageBuilder.bzImage(size: noise.count).build { noise[$0] }
     }
 
     /// A configuration shaped like the shipped confidential ones, pointing at these files.
