@@ -216,7 +216,7 @@ let package = Package(
                 "TDX", "VirtualMachine", .product(name: "Logging", package: "swift-log"),
             ]),
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
-        .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
+        .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore", "TTRPC", "Protocols"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),

@@ -23,6 +23,9 @@ public protocol KataAgent: Sendable {
     func pauseContainer(id: String) async throws
     func resumeContainer(id: String) async throws
     func statsContainer(id: String) async throws -> ContainerStats
+    /// The container's processes as the guest numbers them, its init process first
+    /// (ListProcesses, format "json"). An agent without the method throws `.notImplemented`.
+    func listProcesses(containerID: String) async throws -> [Int32]
     func updateContainer(id: String, resources: Resources) async throws
 
     func execProcess(containerID: String, execID: String, process: Process) async throws

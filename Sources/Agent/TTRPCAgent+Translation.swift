@@ -88,6 +88,16 @@ extension TTRPCAgent {
         return stats
     }
 
+    public func listProcesses(containerID: String) async throws -> [Int32] {
+        let reply = try await call(
+            Methods.listProcesses,
+            .with {
+                $0.containerID = containerID
+                $0.format = "json"
+            })
+        return try GuestProcessList.parse(Array(reply.processList), containerID: containerID)
+    }
+
     public func updateContainer(id: String, resources: Resources) async throws {
         _ = try await call(
             Methods.updateContainer,

@@ -74,6 +74,12 @@ public struct CgroupV2: Sendable {
         for (file, value) in update.settings { try write(file, value) }
     }
 
+    /// The processes in this cgroup (cgroup.procs); empty when it has none or is gone.
+    public func processIDs() -> [Int32] {
+        guard let text = try? readTextFile("\(path)/cgroup.procs") else { return [] }
+        return text.split(separator: "\n").compactMap { Int32($0) }
+    }
+
     func number(_ file: String) -> UInt64? {
         guard let text = try? readTextFile("\(path)/\(file)") else { return nil }
         return UInt64(text.trimmingTrailingNewlines())

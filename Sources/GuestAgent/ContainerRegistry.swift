@@ -78,8 +78,15 @@ public actor ContainerRegistry {
     public func exec(id: String, execID: String, processJSON: [UInt8], terminal: Bool) async throws {
         try Identifier.validate(id, field: "container_id")
         try Identifier.validate(execID, field: "exec_id")
-        let container = try lookup(id)
+        var container = try lookup(id)
         let key = ExecKey(container: id, exec: execID)
+        if let previous = container.execs[execID], previous.hasBeenWaited {
+            // The host deleted that exec (it had the exit code) and reuses the id, as containerd
+            // may: what is left of the old record is its unread output, which nobody can ask for.
+            previous.discardOutput()
+            containers[id]?.execs[execID] = nil
+            container = try lookup(id)
+        }
         guard container.execs[execID] == nil, !starting.contains(key) else {
             throw KataError(.failedPrecondition, "container \(id): exec id \"\(execID)\" is in use")
         }

@@ -129,6 +129,10 @@ public final class ManagedProcess: Sendable {
     /// WaitProcess has handed the exit code to the host.
     public func markWaited() { waited.open() }
 
+    /// The host has the exit code: it may delete this exec and reuse its id at once, before
+    /// the record is released.
+    var hasBeenWaited: Bool { waited.current != nil }
+
     /// Returns once nothing is left that the host could still ask of this process: WaitProcess
     /// returned its exit code and every byte of its output was handed out.
     func waitUntilReleasable() async {

@@ -63,6 +63,14 @@ extension AgentService {
         }
     }
 
+    /// The container's processes (its cgroup's members) as a JSON array, the init process first.
+    func listProcesses(_ request: Grpc_ListProcessesRequest) async throws -> Grpc_ListProcessesResponse {
+        let initPID = try await registry.process(id: request.containerID, execID: "").pid
+        let members = try await sandbox.cgroup(of: request.containerID).processIDs()
+        let pids = (members.contains(initPID) ? [initPID] : []) + members.filter { $0 != initPID }.sorted()
+        return .with { $0.processList = Data("[\(pids.map(String.init).joined(separator: ","))]".utf8) }
+    }
+
     func statsContainer(_ request: Grpc_StatsContainerRequest) async throws -> Grpc_StatsContainerResponse {
         let stats = try await sandbox.cgroup(of: request.containerID).stats()
         return .with { response in

@@ -56,6 +56,7 @@ public final class AgentService: Sendable {
         routes.add(Agent.pauseContainer) { try await self.registry.pause(id: $0.containerID) }
         routes.add(Agent.resumeContainer) { try await self.registry.resume(id: $0.containerID) }
         routes.add(Agent.statsContainer, statsContainer)
+        routes.add(Agent.listProcesses, listProcesses)
         routes.add(Agent.updateContainer, updateContainer)
         routes.add(Agent.execProcess, execProcess)
         routes.add(Agent.signalProcess, signalProcess)

@@ -115,6 +115,15 @@ extension Grpc_ResumeContainerRequest: ValidatedRequest {
     }
 }
 
+extension Grpc_ListProcessesRequest: ValidatedRequest {
+    package func validate(_ paths: GuestPaths) throws {
+        try Identifier.validate(containerID, field: "container_id")
+        guard format == "json" else {
+            throw KataError(.notImplemented, "ListProcesses: format \"\(format.prefix(32))\" (only \"json\")")
+        }
+    }
+}
+
 extension Grpc_StatsContainerRequest: ValidatedRequest {
     package func validate(_ paths: GuestPaths) throws {
         try Identifier.validate(containerID, field: "container_id")

@@ -62,6 +62,8 @@ public enum Grpc_AgentServiceMethods {
         service: serviceName, method: "RemoveContainer")
     public static let execProcess = RPCMethod<Grpc_ExecProcessRequest, Google_Protobuf_Empty>(
         service: serviceName, method: "ExecProcess")
+    public static let listProcesses = RPCMethod<Grpc_ListProcessesRequest, Grpc_ListProcessesResponse>(
+        service: serviceName, method: "ListProcesses")
     public static let signalProcess = RPCMethod<Grpc_SignalProcessRequest, Google_Protobuf_Empty>(
         service: serviceName, method: "SignalProcess")
     public static let waitProcess = RPCMethod<Grpc_WaitProcessRequest, Grpc_WaitProcessResponse>(
@@ -130,7 +132,7 @@ public enum Grpc_AgentServiceMethods {
         service: serviceName, method: "ResizeVolume")
     public static let setPolicy = RPCMethod<Grpc_SetPolicyRequest, Google_Protobuf_Empty>(
         service: serviceName, method: "SetPolicy")
-    public static let methodNames: [String] = ["CreateContainer", "StartContainer", "RemoveContainer", "ExecProcess", "SignalProcess", "WaitProcess", "UpdateContainer", "UpdateEphemeralMounts", "StatsContainer", "PauseContainer", "ResumeContainer", "RemoveStaleVirtiofsShareMounts", "WriteStdin", "ReadStdout", "ReadStderr", "CloseStdin", "TtyWinResize", "UpdateInterface", "UpdateRoutes", "ListInterfaces", "ListRoutes", "AddARPNeighbors", "GetIPTables", "SetIPTables", "GetMetrics", "CreateSandbox", "DestroySandbox", "OnlineCPUMem", "ReseedRandomDev", "GetGuestDetails", "MemHotplugByProbe", "SetGuestDateTime", "CopyFile", "GetOOMEvent", "AddSwap", "GetVolumeStats", "ResizeVolume", "SetPolicy"]
+    public static let methodNames: [String] = ["CreateContainer", "StartContainer", "RemoveContainer", "ExecProcess", "ListProcesses", "SignalProcess", "WaitProcess", "UpdateContainer", "UpdateEphemeralMounts", "StatsContainer", "PauseContainer", "ResumeContainer", "RemoveStaleVirtiofsShareMounts", "WriteStdin", "ReadStdout", "ReadStderr", "CloseStdin", "TtyWinResize", "UpdateInterface", "UpdateRoutes", "ListInterfaces", "ListRoutes", "AddARPNeighbors", "GetIPTables", "SetIPTables", "GetMetrics", "CreateSandbox", "DestroySandbox", "OnlineCPUMem", "ReseedRandomDev", "GetGuestDetails", "MemHotplugByProbe", "SetGuestDateTime", "CopyFile", "GetOOMEvent", "AddSwap", "GetVolumeStats", "ResizeVolume", "SetPolicy"]
 }
 
 /// Methods of `grpc.Health` (kata/health.proto).

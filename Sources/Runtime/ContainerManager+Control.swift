@@ -3,13 +3,14 @@ import KataCore
 import OCI
 
 extension ContainerManager {
-    /// Signals a process. A stopped one is left alone; a container never started has nothing
+    /// Signals a process. A stopped one is NotFound ("process already finished"), as runc's
+    /// shim answers, so a second Kill reports an error; a container never started has nothing
     /// to signal and is reported killed (128 + signal).
     public func kill(containerID: String, execID: String, signal: Int32) async throws {
         let (container, process) = try lookup(containerID, execID)
         switch process.state {
         case .stopped:
-            return
+            throw KataError(.notFound, "\(process.name): process already finished")
         case .created where execID.isEmpty:
             exited(process, code: 128 + signal)
         case .created, .running:
@@ -46,6 +47,8 @@ extension ContainerManager {
         async throws
     {
         let (container, process) = try lookup(containerID, execID)
+        // Without a terminal there is nothing to resize: accepted and ignored, as by runc's shim.
+        guard process.io.terminal else { return }
         try await agent().resizeTerminal(
             containerID: container.id, execID: process.execID, rows: rows, columns: columns)
     }
@@ -55,6 +58,12 @@ extension ContainerManager {
         let (container, _) = try lookup(containerID, "")
         let limits = try resources()
         try await agent().updateContainer(id: container.id, resources: limits)
+    }
+
+    /// The container's processes as the guest numbers them, the init process first.
+    public func guestProcessIDs(containerID: String) async throws -> [Int32] {
+        let (container, _) = try lookup(containerID, "")
+        return try await agent().listProcesses(containerID: container.id)
     }
 
     /// The container's cgroup statistics from the guest.

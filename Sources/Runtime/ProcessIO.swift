@@ -34,6 +34,15 @@ public final class ProcessIO: Sendable {
     private let outputDone = Latch()
     private let outputOpeners: [FIFOOpener]
     private let stdin: StdinCopy?
+    private let outputEnd = Mutex(OutputEnd())
+
+    /// When output nobody reads may be dropped: once the relay is cancelled, or once the
+    /// process exited and a write made no progress for `exitedStallLimit`.
+    struct OutputEnd {
+        var cancelled = false
+        var exited = false
+    }
+    static let exitedStallLimit = Duration.seconds(2)
 
     public init(containerID: String, execID: String, paths: Paths, agent: any KataAgent) {
         self.containerID = containerID
@@ -69,6 +78,7 @@ public final class ProcessIO: Sendable {
     /// Called after the process exited: an output FIFO that nobody opened within `openGrace` is
     /// abandoned (its output is drained from the agent and dropped).
     public func waitForOutput(openGrace: Duration = .seconds(2)) async {
+        outputEnd.withLock { $0.exited = true }
         let openers = outputOpeners
         let abandon = Task {
             try? await Task.sleep(for: openGrace)
@@ -90,6 +100,7 @@ public final class ProcessIO: Sendable {
     /// The process, its container or the sandbox is gone: abandon FIFO opens still waiting and
     /// stop reading stdin. (Agent calls in flight end when the agent connection closes.)
     public func cancel() {
+        outputEnd.withLock { $0.cancelled = true }
         outputOpeners.forEach { $0.cancel() }
         stdin?.cancel()
     }
@@ -100,13 +111,24 @@ public final class ProcessIO: Sendable {
             while (try? await read(stdout: stdout)) ?? nil != nil {}
             return
         }
-        defer { close(fd) }
+        // Our own reader on the FIFO, as runc's shim keeps one: a client that goes away leaves
+        // the output in the FIFO for the next one to attach, instead of EPIPE losing it.
+        let keeper = Glibc.open(opener.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        defer {
+            if keeper >= 0 { close(keeper) }
+            close(fd)
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         var writable = true
         while true {
             let chunk: [UInt8]?
             do { chunk = try await read(stdout: stdout) } catch { return }
             guard let chunk else { return }
-            if writable { writable = await writeOnThread(fd, chunk) }
+            if writable {
+                writable = await writeOnThread(fd, chunk) { [self] in
+                    outputEnd.withLock { $0.cancelled ? .zero : $0.exited ? Self.exitedStallLimit : nil }
+                }
+            }
         }
     }
 
@@ -117,16 +139,30 @@ public final class ProcessIO: Sendable {
     }
 }
 
-/// Writes all of `bytes`; false once the reader has gone (EPIPE) or writing fails.
-func writeOnThread(_ fd: Int32, _ bytes: [UInt8]) async -> Bool {
+/// Writes all of `bytes` to a non-blocking FIFO; false once the reader has gone (EPIPE),
+/// writing fails, or the FIFO stayed full for longer than `stallLimit()` allows (nil: wait as
+/// long as it takes; asked again every 200 ms, so a limit can begin while a write waits).
+func writeOnThread(_ fd: Int32, _ bytes: [UInt8], stallLimit: @escaping @Sendable () -> Duration?) async
+    -> Bool
+{
     await withCheckedContinuation { continuation in
         startDetachedThread {
             var offset = 0
+            var stalled = Duration.zero
             while offset < bytes.count {
                 let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN {
+                    if let limit = stallLimit(), stalled >= limit {
+                        return continuation.resume(returning: false)
+                    }
+                    var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    if poll(&pending, 1, 200) == 0 { stalled += .milliseconds(200) }
+                    continue
+                }
                 if n <= 0 { return continuation.resume(returning: false) }
                 offset += n
+                stalled = .zero
             }
             continuation.resume(returning: true)
         }

@@ -11,6 +11,8 @@ import Synchronization
 /// (`close()`) does not cut the copy short: it wakes the reader through a pipe, the reader
 /// takes what is still buffered in the FIFO without waiting for more, delivers it, and only
 /// then is the process's stdin closed in the guest. So nothing written before CloseIO is lost.
+/// The FIFO is opened read-write, as runc's shim holds it: a client that closes its end (or
+/// dies) and a client that re-attaches later write into one stream; only CloseIO ends it.
 final class StdinCopy: Sendable {
     let agent: any KataAgent
     let containerID: String
@@ -24,7 +26,7 @@ final class StdinCopy: Sendable {
         self.agent = agent
         self.containerID = containerID
         self.execID = execID
-        opener = FIFOOpener(path: path, flags: O_RDONLY)
+        opener = FIFOOpener(path: path, flags: O_RDWR)
         var fds: [Int32] = [-1, -1]
         let ok = ckata_pipe_cloexec(&fds) == 0
         // A full wake pipe must never block the caller: one byte in it is enough.

@@ -80,14 +80,26 @@ extension TaskService {
         return response
     }
 
-    /// Every process runs inside the VM: containerd sees the hypervisor's pid for the init
-    /// process and for each running exec.
+    /// The container's processes as the guest sees them (the agent's ListProcesses), the init
+    /// process first: `ctr task ps` lists what runs in the container. With an agent that lacks
+    /// ListProcesses, the hypervisor's pid once for the init process and once for each running
+    /// exec, as upstream Kata answers.
     func pids(_ request: Containerd_Task_V2_PidsRequest) async throws -> Containerd_Task_V2_PidsResponse {
-        let processes = try await manager(request.id).processes(containerID: request.id)
-        var info = Containerd_V1_Types_ProcessInfo()
-        info.pid = hypervisorPID
+        let manager = try manager(request.id)
         var response = Containerd_Task_V2_PidsResponse()
-        response.processes = [info] + processes.dropFirst().filter { $0.status == .running }.map { _ in info }
+        do {
+            response.processes = try await manager.guestProcessIDs(containerID: request.id).map { pid in
+                var info = Containerd_V1_Types_ProcessInfo()
+                info.pid = UInt32(pid)
+                return info
+            }
+        } catch let error as KataError where error.code == .notImplemented {
+            let processes = try await manager.processes(containerID: request.id)
+            var info = Containerd_V1_Types_ProcessInfo()
+            info.pid = hypervisorPID
+            response.processes =
+                [info] + processes.dropFirst().filter { $0.status == .running }.map { _ in info }
+        }
         return response
     }
 

@@ -82,12 +82,12 @@ final class BackgroundCommand: @unchecked Sendable {  // used from one test at a
     let pid: pid_t
     private var reaped: Int32?
 
-    /// `outputPath`: where stdout and stderr go (default: discarded).
-    init(_ argv: [String], outputPath: String? = nil) throws {
+    /// `outputPath`: where stdout and stderr go (default: discarded); `inputPath`: stdin.
+    init(_ argv: [String], outputPath: String? = nil, inputPath: String = "/dev/null") throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(
             &actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)

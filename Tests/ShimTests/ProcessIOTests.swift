@@ -50,6 +50,29 @@ import Testing
         }
     }
 
+    /// Writers that come and go (a client closes its end, another re-attaches) feed one
+    /// stream: a writer's close is not EOF; only CloseIO is. Nothing written before it is lost.
+    @Test func stdinSurvivesWritersThatComeAndGo() async throws {
+        let dir = try fifoDirectory()
+        defer { _ = removeTree(dir) }
+        let agent = FakeAgent()
+        let path = "\(dir)/stdin"
+        #expect(mkfifo(path, 0o600) == 0)
+        let io = ProcessIO(
+            containerID: "c1", execID: "", paths: .init(stdin: path, stdout: "", stderr: "", terminal: false),
+            agent: agent)
+        io.start()
+        for line in ["first\n", "second\n", "third\n"] {
+            let writer = open(path, O_WRONLY)
+            #expect(writer >= 0)
+            _ = line.withCString { write(writer, $0, strlen($0)) }
+            close(writer)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await within(.seconds(5)) { await io.closeStdin() }
+        #expect(agent.stdinAtClose("c1") == Array("first\nsecond\nthird\n".utf8))
+    }
+
     /// An output FIFO nobody opens does not hold up the exit past the grace period; a stdin FIFO
     /// nobody opens is abandoned by `cancel()`.
     @Test func unopenedFIFOsAreAbandoned() async throws {

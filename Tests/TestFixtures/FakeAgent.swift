@@ -100,6 +100,10 @@ package final class FakeAgent: KataAgent {
     package func pauseContainer(id: String) async throws { try record("pause \(id)") }
     package func resumeContainer(id: String) async throws { try record("resume \(id)") }
     package func statsContainer(id: String) async throws -> ContainerStats { ContainerStats() }
+    package func listProcesses(containerID: String) async throws -> [Int32] {
+        try record("list \(containerID)")
+        return [1]
+    }
     package func updateContainer(id: String, resources: Resources) async throws {}
     package func execProcess(containerID: String, execID: String, process: OCI.Process) async throws {
         try record("exec \(containerID) \(execID)")
