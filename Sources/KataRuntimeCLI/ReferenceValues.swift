@@ -18,11 +18,17 @@ enum ReferenceValues {
         }
     }
 
-    /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"]}>"}`.
+    /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"]}>"}`; with
+    /// initdata, the payload also maps `init_data` to the value the report's field carries
+    /// (SNP HOST_DATA, TDX MRCONFIGID: the digest cut or zero-padded to the field).
     static func sampleMessage(_ measurement: ExpectedMeasurement) throws -> String {
-        let payload = JSONValue.object([
+        var values: [(String, JSONValue)] = [
             (try claim(for: measurement.mode), .array([.string(measurement.measurement)]))
-        ]).compact()
+        ]
+        if let initdata = measurement.initdata, let value = initdata.value {
+            values.append(("init_data", .array([.string(value)])))
+        }
+        let payload = JSONValue.object(values).compact()
         return JSONValue.object([
             ("version", .string("0.1.0")), ("type", .string("sample")),
             ("payload", .string(Base64.encode(Array(payload.utf8)))),
