@@ -180,7 +180,7 @@ let package = Package(
             name: "TestFixtures", dependencies: ["Firmware", "Host", "KataCore", "Agent", "OCI"],
             path: "Tests/TestFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
-        .testTarget(name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore"]),
+        .testTarget(name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore", "TestFixtures"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
         .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),

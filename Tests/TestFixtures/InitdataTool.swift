@@ -1,10 +1,9 @@
 import Foundation
-import Testing
 
 /// gzip, base64 and openssl as subprocesses: the test inputs and the expected digests come
 /// from tools independent of the code under test.
-enum Tool {
-    static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
+package enum InitdataTool {
+    package static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -27,29 +26,29 @@ enum Tool {
         return Array(output)
     }
 
-    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] { try run(["/bin/gzip", "-c", "-n"], input: bytes) }
+    package static func gzip(_ bytes: [UInt8]) throws -> [UInt8] { try run(["/bin/gzip", "-c", "-n"], input: bytes) }
 
-    static func gzip(_ text: String) throws -> [UInt8] { try gzip(Array(text.utf8)) }
+    package static func gzip(_ text: String) throws -> [UInt8] { try gzip(Array(text.utf8)) }
 
     /// `base64 -w0` of gzip of `text`: what a pod author puts in the annotation.
-    static func annotation(_ text: String) throws -> String {
+    package static func annotation(_ text: String) throws -> String {
         String(decoding: try run(["/usr/bin/base64", "-w0"], input: try gzip(text)), as: UTF8.self)
     }
 
     /// `openssl dgst -<algorithm>` of the bytes, as hex.
-    static func openssl(_ algorithm: String, _ bytes: [UInt8]) throws -> String {
+    package static func openssl(_ algorithm: String, _ bytes: [UInt8]) throws -> String {
         let line = String(decoding: try run(["/usr/bin/openssl", "dgst", "-\(algorithm)", "-r"], input: bytes), as: UTF8.self)
         return String(line.prefix { $0 != " " })
     }
 }
 
-struct ToolFailure: Error, CustomStringConvertible {
-    let description: String
+package struct ToolFailure: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 
 /// A document in upstream's shape.
-func sampleDocument(algorithm: String = "sha256", extra: String = "") -> String {
+package func sampleInitdataDocument(algorithm: String = "sha256", extra: String = "") -> String {
     """
     # initdata for one pod
     version = "0.1.0"
