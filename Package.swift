@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ShimTests",
             dependencies: [
-                "TestFixtures", "QEMU",
+                "TestFixtures", "QEMU", "Initdata",
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
@@ -224,7 +224,7 @@ let package = Package(
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
-        .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
+        .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),
         .testTarget(
             name: "AgentTests",
