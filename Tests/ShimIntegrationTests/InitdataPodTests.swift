@@ -48,10 +48,9 @@ struct InitdataPodTests {
 
         // The guest agent's line on the serial console (CreateSandbox ran before the container).
         let console = "/run/vc/sbs/\(id)/vm/console.log"
-        let line = try #require(
-            (try? String(contentsOfFile: console, encoding: .utf8))?.split(separator: "\n").first {
-                $0.contains("kata-agent: initdata: ")
-            }, "no initdata line in \(console)")
+        let log = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""
+        let start = try #require(log.range(of: "kata-agent: initdata: "), "no initdata line in \(console)")
+        let line = log[start.lowerBound...].prefix { $0 != "\n" }
         print("guest: \(line)")
         #expect(line.contains(": sha384 \(digest); 2 entries in /run/confidential-containers/initdata"), "\(line)")
         #expect(line.contains("not hardware-bound"), "\(line)")
