@@ -24,8 +24,10 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries (pkg-config) and our small C shim for syscalls/ioctls.
+        // libcrypto alone (EVP digests): pkg-config's `openssl` would also link libssl, which
+        // nothing uses and the guest image would then carry.
         .systemLibrary(
-            name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl",
+            name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CSeccomp", path: "Sources/C/CSeccomp", pkgConfig: "libseccomp",
