@@ -182,7 +182,8 @@ let package = Package(
             name: "TestFixtures", dependencies: ["Firmware", "Host", "KataCore", "Agent", "OCI"],
             path: "Tests/TestFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
-        .testTarget(name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore", "TestFixtures"]),
+        .testTarget(
+            name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore", "TestFixtures"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
         .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),
@@ -226,7 +227,8 @@ let package = Package(
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
-        .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
+        .testTarget(
+            name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),
         .testTarget(
             name: "AgentTests",

@@ -64,7 +64,8 @@ public enum GuestInitdata {
                 "initdata disk \(device): header claims \(claimed) bytes of gzip, but the disk holds only \(room) "
                     + "after the header")
         }
-        let gzip = try readExactly(fd, count: Int(claimed), at: off_t(InitdataDisk.headerSize), device: device)
+        let gzip = try readExactly(
+            fd, count: Int(claimed), at: off_t(InitdataDisk.headerSize), device: device)
         return try Initdata(gzip: gzip, origin: "initdata disk \(device)")
     }
 
@@ -88,7 +89,8 @@ public enum GuestInitdata {
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw KataError.system("initdata: read \(device)", errno: errno) }
             guard n > 0 else {
-                throw KataError(.malformedInput, "initdata disk \(device): ends after \(Int(offset) + done) bytes")
+                throw KataError(
+                    .malformedInput, "initdata disk \(device): ends after \(Int(offset) + done) bytes")
             }
             done += n
         }
@@ -130,7 +132,9 @@ public enum GuestInitdata {
     /// /dev/tdx_guest, or the kernel's configfs-tsm): without one the digest is bound to
     /// nothing a verifier could check.
     public static func hasAttestationDevice() -> Bool {
-        let devices: [String] = ["/dev/sev-guest", "/dev/tdx_guest", "/dev/tdx-guest", "/sys/kernel/config/tsm/report"]
+        let devices: [String] = [
+            "/dev/sev-guest", "/dev/tdx_guest", "/dev/tdx-guest", "/sys/kernel/config/tsm/report",
+        ]
         return devices.contains { access($0, F_OK) == 0 }
     }
 }

@@ -10,7 +10,8 @@ extension Initdata {
         }
         var stream = z_stream()
         // 15 + 16: a gzip wrapper only (no zlib, no raw deflate), the maximum window.
-        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw InitdataProblem("zlib could not start inflating")
         }
         defer { inflateEnd(&stream) }

@@ -29,12 +29,14 @@ public struct Initdata: Sendable, Equatable {
         guard value.utf8.count <= longest else {
             throw KataError(
                 .invalidConfig,
-                "\(origin): \(value.utf8.count) characters encode more than the \(Self.maximumSize) bytes of gzip allowed")
+                "\(origin): \(value.utf8.count) characters encode more than the \(Self.maximumSize) bytes of gzip allowed"
+            )
         }
         guard let gzip = Base64.decode(value) else {
             throw KataError(
                 .invalidConfig,
-                "\(origin): not standard base64 (RFC 4648 alphabet with '=' padding, no line breaks or spaces)")
+                "\(origin): not standard base64 (RFC 4648 alphabet with '=' padding, no line breaks or spaces)"
+            )
         }
         try self.init(gzip: gzip, origin: origin, code: .invalidConfig)
     }

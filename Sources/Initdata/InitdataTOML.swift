@@ -145,7 +145,8 @@ private struct Parser {
             let start = index
             while let byte = current, isBareKey(byte) { index += 1 }
             guard index > start else {
-                throw fail(current.map { "unexpected \(describe($0)) where a key should be" } ?? "missing key")
+                throw fail(
+                    current.map { "unexpected \(describe($0)) where a key should be" } ?? "missing key")
             }
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
@@ -285,7 +286,8 @@ private struct Parser {
             index += 1
         }
         guard let scalar = Unicode.Scalar(value) else {
-            throw fail("escape names U+\(String(value, radix: 16, uppercase: true)), not a Unicode scalar value")
+            throw fail(
+                "escape names U+\(String(value, radix: 16, uppercase: true)), not a Unicode scalar value")
         }
         return Array(String(Character(scalar)).utf8)
     }

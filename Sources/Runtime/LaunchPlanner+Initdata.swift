@@ -24,7 +24,8 @@ extension LaunchPlanner {
     func bind(_ initdata: Initdata, into launch: ConfidentialLaunch?) throws -> (
         ConfidentialLaunch?, InitdataBinding
     ) {
-        var binding = InitdataBinding(algorithm: initdata.algorithm.rawValue, digest: hexString(initdata.digest))
+        var binding = InitdataBinding(
+            algorithm: initdata.algorithm.rawValue, digest: hexString(initdata.digest))
         switch launch {
         case .snp(var options):
             let hostData = initdata.digest(fittedTo: 32)

@@ -76,7 +76,8 @@ public struct LaunchPlanner: Sendable {
         if let decoded = try self.initdata() {
             let (bound, binding) = try bind(decoded, into: confidential)
             confidential = bound
-            initdata = PlannedInitdata(binding: binding, diskPath: request.paths.initdataImage, gzip: decoded.gzip)
+            initdata = PlannedInitdata(
+                binding: binding, diskPath: request.paths.initdataImage, gzip: decoded.gzip)
         }
         let vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,

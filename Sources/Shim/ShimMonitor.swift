@@ -58,7 +58,8 @@ struct MonitorRoute: Sendable {
 
     /// The measurement as JSON (with the initdata digest, `initdata`, when the pod has one), or
     /// 404 saying why there is none — and naming an initdata digest that nothing attests.
-    static func measurement(_ measurement: ExpectedMeasurement?, initdata: InitdataBinding? = nil) -> MonitorRoute
+    static func measurement(_ measurement: ExpectedMeasurement?, initdata: InitdataBinding? = nil)
+        -> MonitorRoute
     {
         let reply: Reply
         if let measurement, let data = try? JSONEncoder.sortedPretty.encode(measurement) {

@@ -41,7 +41,8 @@ public struct VirtualMachineDescription: Sendable, Equatable, Codable {
         accelerator: Accelerator, cpuModel: String, cpuFeatures: [String] = [], vcpus: Int, memoryMiB: Int,
         kernel: String, initrd: String?, kernelCommandLine: String, firmware: String? = nil,
         shares: [SharedDirectory] = [], agentChannel: AgentChannel, entropySource: String? = nil,
-        seccompSandbox: String? = nil, confidential: ConfidentialLaunch? = nil, readOnlyDisks: [ReadOnlyDisk] = []
+        seccompSandbox: String? = nil, confidential: ConfidentialLaunch? = nil,
+        readOnlyDisks: [ReadOnlyDisk] = []
     ) {
         self.readOnlyDisks = readOnlyDisks
         self.sandboxID = sandboxID

@@ -21,7 +21,8 @@ import Testing
 
         /// A disk `name` holding `bytes`; `sectors` overrides the size sysfs reports.
         func add(_ name: String, _ bytes: [UInt8], sectors: UInt64? = nil) throws {
-            try FileManager.default.createDirectory(atPath: "\(sys)/\(name)", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: "\(sys)/\(name)", withIntermediateDirectories: true)
             try "\(sectors ?? UInt64(bytes.count / 512))\n".write(
                 toFile: "\(sys)/\(name)/size", atomically: true, encoding: .utf8)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(dev)/\(name)"))
@@ -65,7 +66,10 @@ import Testing
             Array("initdata".utf8) + (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) }
         }
         let cases: [(String, [UInt8], UInt64?, String)] = [
-            ("longer than the disk", header(1 << 19) + gzip + [UInt8](repeating: 0, count: 400), nil, "holds only"),
+            (
+                "longer than the disk", header(1 << 19) + gzip + [UInt8](repeating: 0, count: 400), nil,
+                "holds only"
+            ),
             ("over 1 MiB", header(UInt64.max) + [UInt8](repeating: 0, count: 496), nil, "at most 1048576"),
             ("sysfs size lies", header(10_000) + gzip, 100, "ends after"),
             ("not gzip", header(4) + Array("oops".utf8) + [UInt8](repeating: 0, count: 492), nil, "not gzip"),

@@ -24,7 +24,8 @@ import Testing
         let config = try shippedConfiguration(technology, host: host)
         let document = sampleInitdataDocument(algorithm: algorithm)
         let value = try InitdataTool.annotation(document)
-        let report = try measure(host, config: config, ["--annotation", "\(Self.annotation)=\(value)", "--json"])
+        let report = try measure(
+            host, config: config, ["--annotation", "\(Self.annotation)=\(value)", "--json"])
         let digest = try InitdataTool.openssl(algorithm, Array(document.utf8))
         let size = technology == .snp ? 32 : 48
         let fitted = String((digest + String(repeating: "0", count: size * 2)).prefix(size * 2))
@@ -56,7 +57,8 @@ import Testing
         let blockdev = try #require(
             argv.firstIndex(of: "-blockdev").map { argv[$0 + 1] }, "no -blockdev in \(argv)")
         #expect(
-            blockdev == "driver=raw,node-name=drive-initdata,file.driver=file,file.filename=\(disk),read-only=on")
+            blockdev
+                == "driver=raw,node-name=drive-initdata,file.driver=file,file.filename=\(disk),read-only=on")
         #expect(argv.contains("virtio-blk-pci,id=initdata,drive=drive-initdata"), "\(argv)")
         // Planning writes nothing: the sandbox writes the disk when it starts.
         #expect(!FileManager.default.fileExists(atPath: disk))
@@ -79,7 +81,8 @@ import Testing
             host, config: config, ["--annotation", "\(Self.annotation)=\(value)", "--reference-values"])
         let outer = try #require(try JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any])
         let payload = try #require((outer["payload"] as? String).flatMap(Base64.decode))
-        let values = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: [String]])
+        let values = try #require(
+            try JSONSerialization.jsonObject(with: Data(payload)) as? [String: [String]])
         #expect(values["init_data"] == [digest])
         #expect(values["snp_launch_measurement"] == [String(lines[0])])
     }
@@ -89,12 +92,15 @@ import Testing
         let host = try ProofHost(.tdx)
         let config = try shippedConfiguration(
             .tdx, host: host,
-            edits: [(#"(?m)^tdx_mrconfigid = .*$"#, "tdx_mrconfigid = \"\(String(repeating: "01", count: 48))\"")])
+            edits: [
+                (#"(?m)^tdx_mrconfigid = .*$"#, "tdx_mrconfigid = \"\(String(repeating: "01", count: 48))\"")
+            ])
         let value = try InitdataTool.annotation(sampleInitdataDocument(algorithm: "sha384"))
         let error = try #require(throws: KataError.self) {
             try run(host, config: config, ["--annotation", "\(Self.annotation)=\(value)"])
         }
-        #expect(error.message.contains(Self.annotation) && error.message.contains("tdx_mrconfigid"), "\(error)")
+        #expect(
+            error.message.contains(Self.annotation) && error.message.contains("tdx_mrconfigid"), "\(error)")
     }
 
     /// A bad annotation fails the plan naming the annotation (the decoding is the shim's too).
@@ -148,6 +154,7 @@ import Testing
 
     func measure(_ host: ProofHost, config: String, _ extra: [String]) throws -> [String: Any] {
         let text = try run(host, config: config, extra)
-        return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+        return try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
     }
 }

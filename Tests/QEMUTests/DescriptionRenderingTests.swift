@@ -79,7 +79,9 @@ import VirtualMachine
     /// virtio-blk-pci, after the other devices; none without one.
     @Test func readOnlyDiskIsARawReadOnlyBlockdev() throws {
         let argv = try Self.arguments(
-            Self.plain { $0.readOnlyDisks = [ReadOnlyDisk(id: "initdata", path: "/run/vc/sbs/sb1/initdata.img")] })
+            Self.plain {
+                $0.readOnlyDisks = [ReadOnlyDisk(id: "initdata", path: "/run/vc/sbs/sb1/initdata.img")]
+            })
         let rng = try #require(argv.firstIndex(of: "virtio-rng-pci,id=rng0,rng=rng-rng0"))
         #expect(
             Array(argv[(rng + 1)...].prefix(4)) == [

@@ -52,7 +52,9 @@ struct InitdataPodTests {
         let start = try #require(log.range(of: "kata-agent: initdata: "), "no initdata line in \(console)")
         let line = log[start.lowerBound...].prefix { $0 != "\n" }
         print("guest: \(line)")
-        #expect(line.contains(": sha384 \(digest); 2 entries in /run/confidential-containers/initdata"), "\(line)")
+        #expect(
+            line.contains(": sha384 \(digest); 2 entries in /run/confidential-containers/initdata"), "\(line)"
+        )
         #expect(line.contains("not hardware-bound"), "\(line)")
 
         #expect(try await ctrd.ctr(["task", "kill", "-s", "SIGKILL", id]).status == 0)
@@ -116,7 +118,8 @@ struct InitdataPodTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let encoded = try await Command.run(
             ["/bin/sh", "-c", "gzip -c -n \"$0\" | base64 -w0", file], timeout: 30)
-        let digest = try await Command.run(["/usr/bin/openssl", "dgst", "-\(algorithm)", "-r", file], timeout: 30)
+        let digest = try await Command.run(
+            ["/usr/bin/openssl", "dgst", "-\(algorithm)", "-r", file], timeout: 30)
         guard encoded.status == 0, digest.status == 0 else { throw CommandFailure("gzip/openssl failed") }
         return (encoded.stdout, String(digest.stdout.prefix { $0 != " " }))
     }

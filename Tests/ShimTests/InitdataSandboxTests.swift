@@ -38,8 +38,10 @@ import VirtualMachine
     /// A shim that died: `Sandbox.cleanUp` (what `containerd-shim-kata-v2 delete` runs) removes
     /// the disk with the state directory it lives in.
     @Test func cleanUpAfterACrashRemovesTheDisk() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("initdata-\(UUID().uuidString)")
-            .path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "initdata-\(UUID().uuidString)"
+        )
+        .path
         defer { _ = removeTree(root) }
         let paths = SandboxPaths(sandboxID: "sb1", stateRoot: root + "/sbs", sharedRoot: root + "/shared")
         let gzip = try InitdataTool.gzip(sampleInitdataDocument())
@@ -69,10 +71,16 @@ import VirtualMachine
         ("not base64", "%%%", "not standard base64"),
         ("not gzip", Base64.encode(Array("version = \"0.1.0\"\n".utf8)), "not gzip"),
     ])
-    func badInitdataFailsCreateBeforeAnyLaunch(_ name: String, _ value: String, _ problem: String) async throws {
+    func badInitdataFailsCreateBeforeAnyLaunch(_ name: String, _ value: String, _ problem: String)
+        async throws
+    {
         try await withHarness(enableAnnotations: ["cc_init_data"]) { harness in
-            let failure = await errorCode { try await harness.create("c1", annotations: [Self.annotation: value]) }
-            #expect(failure?.1.contains("annotation \(Self.annotation): \(problem)") == true, "\(String(describing: failure))")
+            let failure = await errorCode {
+                try await harness.create("c1", annotations: [Self.annotation: value])
+            }
+            #expect(
+                failure?.1.contains("annotation \(Self.annotation): \(problem)") == true,
+                "\(String(describing: failure))")
             #expect(harness.backend.launches.value == 0)
             #expect(!FileManager.default.fileExists(atPath: harness.root + "/sbs/c1"))
         }
@@ -85,8 +93,10 @@ import VirtualMachine
         let measurement = ExpectedMeasurement(
             mode: .snp, algorithm: "sha384", measurement: "cd", inputs: [], initdata: binding)
         let json = try #require(MonitorRoute.measurement(measurement, initdata: binding).fixed)
-        #expect(json.status == .ok && json.body.contains("\"initdata\"") && json.body.contains("\"host_data\""))
-        let plain = try #require(MonitorRoute.measurement(nil, initdata: InitdataBinding(algorithm: "sha384", digest: "ef")).fixed)
+        #expect(
+            json.status == .ok && json.body.contains("\"initdata\"") && json.body.contains("\"host_data\""))
+        let plain = try #require(
+            MonitorRoute.measurement(nil, initdata: InitdataBinding(algorithm: "sha384", digest: "ef")).fixed)
         #expect(plain.status == .notFound)
         #expect(plain.body.contains("initdata sha384 ef was delivered to the guest, bound to no hardware"))
     }

@@ -26,7 +26,9 @@ package enum InitdataTool {
         return Array(output)
     }
 
-    package static func gzip(_ bytes: [UInt8]) throws -> [UInt8] { try run(["/bin/gzip", "-c", "-n"], input: bytes) }
+    package static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        try run(["/bin/gzip", "-c", "-n"], input: bytes)
+    }
 
     package static func gzip(_ text: String) throws -> [UInt8] { try gzip(Array(text.utf8)) }
 
@@ -37,7 +39,9 @@ package enum InitdataTool {
 
     /// `openssl dgst -<algorithm>` of the bytes, as hex.
     package static func openssl(_ algorithm: String, _ bytes: [UInt8]) throws -> String {
-        let line = String(decoding: try run(["/usr/bin/openssl", "dgst", "-\(algorithm)", "-r"], input: bytes), as: UTF8.self)
+        let line = String(
+            decoding: try run(["/usr/bin/openssl", "dgst", "-\(algorithm)", "-r"], input: bytes),
+            as: UTF8.self)
         return String(line.prefix { $0 != " " })
     }
 }
