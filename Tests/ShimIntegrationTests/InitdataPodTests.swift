@@ -56,6 +56,18 @@ struct InitdataPodTests {
             line.contains(": sha384 \(digest); 2 entries in /run/confidential-containers/initdata"), "\(line)"
         )
         #expect(line.contains("not hardware-bound"), "\(line)")
+        // The host's own digest, from the shim's management socket: no TEE, so no measurement,
+        // and the reply says the digest is bound to nothing.
+        let monitor = try await Command.run(
+            [
+                "/usr/bin/curl", "-s", "--max-time", "30", "--unix-socket",
+                "/run/vc/sbs/\(id)/shim-monitor.sock",
+                "http://localhost/measurement",
+            ], timeout: 60)
+        #expect(
+            monitor.stdout.contains(
+                "initdata sha384 \(digest) was delivered to the guest, bound to no hardware"),
+            "\(monitor.stdout)")
 
         #expect(try await ctrd.ctr(["task", "kill", "-s", "SIGKILL", id]).status == 0)
         #expect(await run.wait(timeout: 60) == 137)
