@@ -24,8 +24,10 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries (pkg-config) and our small C shim for syscalls/ioctls.
+        // libcrypto alone (EVP digests): pkg-config's `openssl` would also link libssl, which
+        // nothing uses and the guest image would then carry.
         .systemLibrary(
-            name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl",
+            name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CSeccomp", path: "Sources/C/CSeccomp", pkgConfig: "libseccomp",
@@ -36,6 +38,8 @@ let package = Package(
         .systemLibrary(
             name: "CSystemd", path: "Sources/C/CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/C/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CKataSys", path: "Sources/C/CKataSys"),
 
         // MARK: Leaves
@@ -55,6 +59,9 @@ let package = Package(
         .target(name: "Firmware", dependencies: ["KataCore", "KataUUID", "COpenSSL"]),
         .target(name: "SEV", dependencies: ["Firmware", "KataCore", "KataUUID", "COpenSSL"]),
         .target(name: "TDX", dependencies: ["Firmware", "KataCore", "COpenSSL"]),
+
+        // MARK: Initdata (annotation, TOML subset, digest, disk): shared by the host and the guest agent
+        .target(name: "Initdata", dependencies: ["KataCore", "Firmware", "CZlib"]),
 
         // MARK: Configuration
         .target(
@@ -108,12 +115,12 @@ let package = Package(
             ]),
 
         // MARK: The guest agent's own logic (runs inside the VM as PID 1)
-        .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys"]),
+        .target(name: "GuestAgent", dependencies: ["KataCore", "CKataSys", "Initdata"]),
         // grpc.AgentService over ttrpc in the guest; `kata-agent` is its thin main (FoundationEssentials only).
         .target(
             name: "KataAgentService",
             dependencies: [
-                "GuestAgent", "KataCore", "OCI", "OCIProtobuf", "Protocols", "TTRPC",
+                "GuestAgent", "Initdata", "Firmware", "KataCore", "OCI", "OCIProtobuf", "Protocols", "TTRPC",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .executableTarget(
@@ -129,7 +136,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "KataCore", "KataConfig", "VirtualMachine", "QEMU", "Host", "Firmware", "SEV", "TDX",
-                "Agent", "OCI", "CKataSys", .product(name: "Logging", package: "swift-log"),
+                "Agent", "OCI", "CKataSys", "Initdata", .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: containerd-shim-kata-v2
@@ -175,6 +182,8 @@ let package = Package(
             name: "TestFixtures", dependencies: ["Firmware", "Host", "KataCore", "Agent", "OCI"],
             path: "Tests/TestFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
+        .testTarget(
+            name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore", "TestFixtures"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),
         .testTarget(name: "RetryTests", dependencies: ["Retry", "KataCore"]),
         .testTarget(name: "KataLogTests", dependencies: ["KataLog", "KataCore"]),
@@ -204,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "ShimTests",
             dependencies: [
-                "TestFixtures", "QEMU",
+                "TestFixtures", "QEMU", "Initdata",
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
@@ -218,7 +227,8 @@ let package = Package(
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore", "TTRPC", "Protocols"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
-        .testTarget(name: "GuestAgentTests", dependencies: ["GuestAgent"]),
+        .testTarget(
+            name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),
         .testTarget(
             name: "AgentTests",

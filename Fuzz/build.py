@@ -26,14 +26,15 @@ SANITIZERS = os.environ.get("FUZZ_SANITIZERS", "fuzzer,address")
 INSTRUMENTED = {
     "KataCore": [],
     "Firmware": ["KataCore"],
+    "Initdata": ["KataCore", "Firmware"],
     "SEV": ["KataCore", "Firmware"],
     "TDX": ["KataCore", "Firmware"],
     "TTRPC": ["KataCore"],
     "QEMU": ["KataCore"],
     "KataConfig": ["KataCore"],
     "OCI": [],
-    "GuestAgent": ["KataCore"],
-    "KataAgentService": ["KataCore", "OCI", "GuestAgent"],
+    "GuestAgent": ["KataCore", "Firmware", "Initdata"],
+    "KataAgentService": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent"],
 }
 
 # Target name -> the instrumented modules it links (the harness is Fuzz/<name>.swift).
@@ -43,11 +44,12 @@ TARGETS = {
     "firmware-metadata": ["KataCore", "Firmware", "SEV", "TDX"],
     "config-annotations": ["KataCore", "KataConfig"],
     "oci-spec": ["OCI"],
-    "agent-requests": ["KataCore", "OCI", "GuestAgent", "KataAgentService"],
+    "agent-requests": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent", "KataAgentService"],
+    "initdata": ["KataCore", "Firmware", "Initdata"],
 }
 
 # System libraries the prebuilt C targets and TOMLKit's C++ need.
-LINK_LIBRARIES = ["-lcrypto", "-lssl", "-lseccomp", "-lcap-ng", "-lsystemd", "-lstdc++"]
+LINK_LIBRARIES = ["-lcrypto", "-lssl", "-lz", "-lseccomp", "-lcap-ng", "-lsystemd", "-lstdc++"]
 
 
 def build_description(bin_path):

@@ -1,16 +1,19 @@
 import COpenSSL
 import KataCore
 
-/// The hash functions launch measurements use, through OpenSSL's EVP interface.
+/// The hash functions launch measurements and initdata use, through OpenSSL's EVP interface.
 public enum DigestAlgorithm: String, Sendable, CaseIterable {
     case sha256
     case sha384
+    /// Not a launch measurement's: an initdata document may choose it.
+    case sha512
 
     /// Digest length in bytes.
     public var size: Int {
         switch self {
         case .sha256: 32
         case .sha384: 48
+        case .sha512: 64
         }
     }
 
@@ -18,6 +21,7 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
         switch self {
         case .sha256: EVP_sha256()
         case .sha384: EVP_sha384()
+        case .sha512: EVP_sha512()
         }
     }
 

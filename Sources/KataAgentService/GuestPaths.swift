@@ -1,3 +1,5 @@
+import Initdata
+
 /// Where things live inside the guest. The host runtime relies on the first two:
 ///
 /// - The sandbox's shared filesystem (the 9p or virtio-fs storage the host sends in
@@ -22,14 +24,23 @@ public struct GuestPaths: Sendable, Equatable {
     public var pinnedRoots: String
     /// Where crun puts containers whose spec names no (or a systemd-style) cgroupsPath.
     public var cgroupParent: String
+    /// Where the block disks are listed (the initdata disk is looked for there) and their nodes.
+    public var blockDevices: String
+    public var devices: String
+    /// Where the initdata document and its entries are written.
+    public var initdata: String
 
     public init(
         sharedContainers: String = "/run/kata-containers/shared/containers",
         bundles: String = "/run/kata-agent/bundles", pinnedRoots: String = "/run/kata-agent/rootfs",
         crunRoot: String = "/run/crun",
         copyFileRoot: String = "/run/kata-containers", storageRoot: String = "/run/kata-containers",
-        cgroupParent: String = "/kata"
+        cgroupParent: String = "/kata", blockDevices: String = "/sys/block", devices: String = "/dev",
+        initdata: String = InitdataDisk.guestDirectory
     ) {
+        self.blockDevices = blockDevices
+        self.devices = devices
+        self.initdata = initdata
         self.sharedContainers = sharedContainers
         self.bundles = bundles
         self.pinnedRoots = pinnedRoots

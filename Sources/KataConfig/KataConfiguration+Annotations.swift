@@ -17,7 +17,8 @@ extension KataConfiguration {
             let rest = String(name.dropFirst(Self.annotationPrefix.count))
             if let suffix = rest.dropping(prefix: "hypervisor.") {
                 try annotation.apply(
-                    suffix, policyName: suffix, policy, QEMUConfig.fields, hypervisor, &result.hypervisor)
+                    suffix, policyName: suffix, policy, QEMUConfig.fields + QEMUConfig.annotationOnlyFields,
+                    hypervisor, &result.hypervisor)
             } else if let suffix = rest.dropping(prefix: "agent.") {
                 try annotation.apply(
                     suffix, policyName: rest, policy, AgentConfig.fields, agent, &result.agent)

@@ -30,6 +30,11 @@ extension QEMUConfig {
         ]
     }
 
+    /// Settings only an annotation gives (not keys of `[hypervisor.qemu]`).
+    static var annotationOnlyFields: [Field] {
+        [.string("cc_init_data", \.initdata, annotation: .named("cc_init_data"))]
+    }
+
     /// The SEV-SNP guest policy (SNP_LAUNCH_START POLICY): upstream names it `snp_guest_policy`,
     /// this runtime first read `snp_policy`; both are accepted, and two that disagree are refused.
     private static func snpPolicyField(_ key: String, other: String) -> Field {

@@ -88,6 +88,10 @@ public struct QEMUConfig: Sendable, Equatable {
     /// two spellings that disagree.
     var snpPolicyByKey: [String: UInt64] = [:]
     public var tdx = TDXOptions()
+    /// The pod's initdata, as the `cc_init_data` annotation carried it (base64 of gzip of TOML;
+    /// decoded and checked by the launch planner); empty: none. No configuration-file key, as
+    /// upstream: initdata belongs to the pod.
+    public var initdata = ""
 
     public init() {}
 }

@@ -1,5 +1,6 @@
 /// Standard base64 (RFC 4648 §4, with padding), without Foundation: QEMU's `host-data` and
-/// TDX registers, the measurement reports, and the checks of base64 configuration values.
+/// TDX registers, the measurement reports, the checks of base64 configuration values, and the
+/// initdata annotation.
 public enum Base64 {
     private static let alphabet = Array(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -38,6 +39,38 @@ public enum Base64 {
             guard padding == 0, isAlphabet(byte) else { return nil }
         }
         return bytes.count / 4 * 3 - padding
+    }
+
+    /// The bytes `text` encodes, or nil when it is not padded standard base64 (no whitespace,
+    /// no URL alphabet, padding only at the end). Unused bits of the last group must be zero, so
+    /// each byte string has exactly one accepted encoding.
+    public static func decode(_ text: String) -> [UInt8]? {
+        guard let count = decodedCount(text) else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(count)
+        var group: UInt32 = 0
+        var bits = 0
+        for byte in text.utf8 where byte != UInt8(ascii: "=") {
+            group = group << 6 | UInt32(sextet(byte))
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: group >> UInt32(bits)))
+                group &= (1 << UInt32(bits)) - 1
+            }
+        }
+        guard group == 0 else { return nil }
+        return output
+    }
+
+    private static func sextet(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        default: 63
+        }
     }
 
     private static func isAlphabet(_ byte: UInt8) -> Bool {

@@ -53,7 +53,11 @@ struct PlannedMeasurement {
         if options.referenceValues {
             return MeasureOutput(text: try ReferenceValues.sampleMessage(measurement), vmsaPages: [])
         }
-        guard options.json else { return MeasureOutput(text: measurement.measurement, vmsaPages: []) }
+        guard options.json else {
+            // The measurement alone on the first line (scripts read it); initdata on a second.
+            let initdata = measurement.initdata.map { "\ninit_data \(Self.initdataSummary($0))" } ?? ""
+            return MeasureOutput(text: measurement.measurement + initdata, vmsaPages: [])
+        }
         var members = Self.json(measurement)
         members.append(origin)
         if let commandLine {
@@ -125,10 +129,31 @@ struct PlannedMeasurement {
             }
             return .object(members)
         }
-        return [
+        var members: [(String, JSONValue)] = [
             ("mode", .string(measurement.mode.rawValue)), ("algorithm", .string(measurement.algorithm)),
             ("measurement", .string(measurement.measurement)), ("inputs", .array(inputs)),
         ] + (measurement.tdx?.jsonMembers ?? [])
+        if let initdata = measurement.initdata {
+            members.append(
+                (
+                    "init_data",
+                    .object([
+                        ("algorithm", .string(initdata.algorithm)), ("digest", .string(initdata.digest)),
+                        ("field", initdata.field.map { .string($0) } ?? .null),
+                        ("value", initdata.value.map { .string($0) } ?? .null),
+                    ])
+                ))
+        }
+        return members
+    }
+
+    /// `sha256 <digest> as host_data <value>`, or `... bound to no attested field`.
+    static func initdataSummary(_ initdata: InitdataBinding) -> String {
+        let bound =
+            if let field = initdata.field, let value = initdata.value { "as \(field) \(value)" } else {
+                "bound to no attested field"
+            }
+        return "\(initdata.algorithm) \(initdata.digest) \(bound)"
     }
 }
 

@@ -20,7 +20,9 @@ enum ReferenceValues {
 
     /// `{"version":"0.1.0","type":"sample","payload":"<base64 of {"<claim>":["<hex>"],...}>"}`.
     /// A TD adds `rtmr_1`, `rtmr_2` and the event digests the default policy compares
-    /// (`tdvfkernel`, and `tdvfkernelparams` when the kernel's stub measures its load options).
+    /// (`tdvfkernel`, and `tdvfkernelparams` when the kernel's stub measures its load options);
+    /// with initdata, the payload also maps `init_data` to the value the report's field carries
+    /// (SNP HOST_DATA, TDX MRCONFIGID: the digest cut or zero-padded to the field).
     static func sampleMessage(_ measurement: ExpectedMeasurement) throws -> String {
         var values = [(try claim(for: measurement.mode), measurement.measurement)]
         if let tdx = measurement.tdx {
@@ -29,6 +31,7 @@ enum ReferenceValues {
                 if let digest = tdx.digest(of: name) { values.append((name, digest)) }
             }
         }
+        if let initdata = measurement.initdata, let value = initdata.value { values.append(("init_data", value)) }
         let payload = JSONValue.object(values.map { ($0.0, .array([.string($0.1)])) }).compact()
         return JSONValue.object([
             ("version", .string("0.1.0")), ("type", .string("sample")),

@@ -11,11 +11,58 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var guestShare: GuestShare?
     /// The expected launch measurement; nil for an ordinary (unprotected) VM.
     public var measurement: ExpectedMeasurement?
+    /// The pod's initdata (`cc_init_data`): its digest, how the launch binds it, and the disk
+    /// the sandbox writes before the VM starts; nil without the annotation.
+    public var initdata: PlannedInitdata?
 
-    public init(vm: VirtualMachineDescription, guestShare: GuestShare?, measurement: ExpectedMeasurement?) {
+    public init(
+        vm: VirtualMachineDescription, guestShare: GuestShare?, measurement: ExpectedMeasurement?,
+        initdata: PlannedInitdata? = nil
+    ) {
         self.vm = vm
         self.guestShare = guestShare
         self.measurement = measurement
+        self.initdata = initdata
+    }
+}
+
+/// The initdata disk a sandbox writes (at `diskPath`, inside its state directory, so the
+/// clean-up after a crashed shim removes it with the directory) and attaches read-only.
+public struct PlannedInitdata: Sendable, Equatable, Codable {
+    public var binding: InitdataBinding
+    public var diskPath: String
+    /// The gzip bytes exactly as the annotation carried them (not persisted).
+    public var gzip: [UInt8] = []
+
+    public init(binding: InitdataBinding, diskPath: String, gzip: [UInt8]) {
+        self.binding = binding
+        self.diskPath = diskPath
+        self.gzip = gzip
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case binding, diskPath
+    }
+}
+
+/// A pod's initdata digest and where the launch puts it for the verifier.
+public struct InitdataBinding: Sendable, Equatable, Codable {
+    /// The document's algorithm: sha256, sha384 or sha512.
+    public var algorithm: String
+    /// The digest of the decompressed document, hex.
+    public var digest: String
+    /// The attested field that carries it: `host_data` (SNP, 32 bytes) or `mr_config_id` (TDX,
+    /// 48 bytes); nil when nothing does (no TEE, or SEV/SEV-ES, which have no such field): the
+    /// guest then gets the document, but no hardware vouches for it.
+    public var field: String?
+    /// That field's value, hex: the digest cut or zero-padded to the field's size.
+    public var value: String?
+
+    public init(algorithm: String, digest: String, field: String? = nil, value: String? = nil) {
+        self.algorithm = algorithm
+        self.digest = digest
+        self.field = field
+        self.value = value
     }
 }
 
@@ -42,16 +89,20 @@ public struct ExpectedMeasurement: Sendable, Equatable, Codable {
     public var inputs: [MeasuredInput]
     /// TDX: MRTD (the `measurement`), RTMR1, RTMR2 and their events; nil for SEV and SNP.
     public var tdx: TDXRegisters?
+    /// The pod's initdata digest, reported beside the measurement (it is not part of it: SNP's
+    /// HOST_DATA and TDX's MRCONFIGID are separate report fields); nil without initdata.
+    public var initdata: InitdataBinding?
 
     public init(
         mode: GuestProtection, algorithm: String, measurement: String, inputs: [MeasuredInput],
-        tdx: TDXRegisters? = nil
+        tdx: TDXRegisters? = nil, initdata: InitdataBinding? = nil
     ) {
         self.mode = mode
         self.algorithm = algorithm
         self.measurement = measurement
         self.inputs = inputs
         self.tdx = tdx
+        self.initdata = initdata
     }
 }
 

@@ -33,7 +33,8 @@ public struct LaunchRequest: Sendable {
 /// - confidential rules: no hotplug (the description has no maximum vCPUs, memory or slots at
 ///   all), static sizing, no debug console, checked firmware and a PE kernel (`+Assets`);
 /// - sizing from the CRI sandbox annotations (`+Sizing`);
-/// - the shared directory and the agent channel (`+Transport`).
+/// - the shared directory and the agent channel (`+Transport`);
+/// - the pod's initdata, and its binding into the launch (`+Initdata`).
 public struct LaunchPlanner: Sendable {
     public var configuration: KataConfiguration
     public var host: HostFacts
@@ -70,6 +71,14 @@ public struct LaunchPlanner: Sendable {
             staticResources: configuration.runtime.staticSandboxResourceMgmt || protection.isConfidential)
         let sharing = try sharing(request)
         let cpu = try cpu(accelerator: accelerator, protection: protection)
+        var confidential = try confidentialLaunch(protection)
+        var initdata: PlannedInitdata?
+        if let decoded = try self.initdata() {
+            let (bound, binding) = try bind(decoded, into: confidential)
+            confidential = bound
+            initdata = PlannedInitdata(
+                binding: binding, diskPath: request.paths.initdataImage, gzip: decoded.gzip)
+        }
         let vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,
             machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model,
@@ -79,13 +88,15 @@ public struct LaunchPlanner: Sendable {
             shares: sharing.shares, agentChannel: try agentChannel(request),
             entropySource: q.entropySource.isEmpty ? nil : q.entropySource,
             seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox,
-            confidential: try confidentialLaunch(protection))
+            confidential: confidential,
+            readOnlyDisks: initdata.map { [ReadOnlyDisk(id: Self.initdataDiskID, path: $0.diskPath)] } ?? [])
         // Measured from the very description the backend will launch.
+        var measurement = try ExpectedMeasurement.compute(
+            for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version,
+            tdxFirmwareRelease: q.tdx.firmwareEDK2Release)
+        measurement?.initdata = initdata?.binding
         return LaunchPlan(
-            vm: vm, guestShare: sharing.guestShare,
-            measurement: try ExpectedMeasurement.compute(
-                for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version,
-                tdxFirmwareRelease: q.tdx.firmwareEDK2Release))
+            vm: vm, guestShare: sharing.guestShare, measurement: measurement, initdata: initdata)
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

@@ -1,4 +1,5 @@
 import Agent
+import Initdata
 import KataConfig
 import KataCore
 import Logging
@@ -85,6 +86,17 @@ public actor Sandbox {
             if let expected = plan.measurement {
                 // Before the VM exists: what a verifier should find in the guest's attestation report.
                 logger.info("expected launch measurement", metadata: expected.logMetadata)
+            }
+            if let initdata = plan.initdata {
+                // Inside the state directory saved above: removed with it, also by `cleanUp`.
+                try writeFile(initdata.diskPath, InitdataDisk.image(gzip: initdata.gzip), mode: 0o600)
+                logger.info(
+                    "initdata disk written",
+                    metadata: [
+                        "initdata_algorithm": .string(initdata.binding.algorithm),
+                        "initdata_digest": .string(initdata.binding.digest),
+                        "initdata_bound_as": .string(initdata.binding.field ?? "nothing (no TEE field)"),
+                    ])
             }
             let started = ContinuousClock.now
             let vm = try await backend.launch(plan.vm, logger: logger)

@@ -1,6 +1,7 @@
 /// Where a sandbox keeps its things on the host, as upstream lays them out:
 /// - `<stateRoot>/<id>/state.json`: what a later `delete` needs to clean up after a crash;
 /// - `<stateRoot>/<id>/vm/`: the VM's run directory (sockets, pid file, console log);
+/// - `<stateRoot>/<id>/initdata.img`: the pod's initdata disk, when it has initdata;
 /// - `<sharedRoot>/<id>/shared/`: the directory shared into the guest; each container's root
 ///   filesystem is mounted at `shared/<container>/rootfs` and appears in the guest under
 ///   `guestSharedMount/<container>/rootfs`.
@@ -25,6 +26,8 @@ public struct SandboxPaths: Sendable, Equatable, Codable {
     public var stateDirectory: String { "\(stateRoot)/\(sandboxID)" }
     public var stateFile: String { "\(stateDirectory)/state.json" }
     public var vmDirectory: String { "\(stateDirectory)/vm" }
+    /// The initdata disk image (in the state directory: removed with it, also after a crash).
+    public var initdataImage: String { "\(stateDirectory)/initdata.img" }
     public var sharedBase: String { "\(sharedRoot)/\(sandboxID)" }
     public var sharedDirectory: String { "\(sharedBase)/shared" }
 

@@ -56,17 +56,24 @@ struct MonitorRoute: Sendable {
         }
     }
 
-    /// The measurement as JSON, or 404 saying why there is none.
-    static func measurement(_ measurement: ExpectedMeasurement?) -> MonitorRoute {
+    /// The measurement as JSON (with the initdata digest, `initdata`, when the pod has one), or
+    /// 404 saying why there is none — and naming an initdata digest that nothing attests.
+    static func measurement(_ measurement: ExpectedMeasurement?, initdata: InitdataBinding? = nil)
+        -> MonitorRoute
+    {
         let reply: Reply
         if let measurement, let data = try? JSONEncoder.sortedPretty.encode(measurement) {
             reply = Reply(
                 status: .ok, contentType: "application/json",
                 body: String(decoding: data, as: UTF8.self) + "\n")
         } else {
+            let unbound =
+                initdata.map {
+                    "; initdata \($0.algorithm) \($0.digest) was delivered to the guest, bound to no hardware"
+                } ?? ""
             reply = Reply(
                 status: .notFound, contentType: "text/plain",
-                body: "no launch measurement: this sandbox is not a confidential guest\n")
+                body: "no launch measurement: this sandbox is not a confidential guest\(unbound)\n")
         }
         return MonitorRoute(fixed: reply, computed: nil)
     }

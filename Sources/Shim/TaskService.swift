@@ -248,7 +248,8 @@ public actor TaskService {
                 socketPath: created.paths.stateDirectory + "/shim-monitor.sock",
                 routes: [
                     "/metrics": .prometheus { await Self.metricsText(sandbox: created) },
-                    "/measurement": .measurement(created.plan.measurement),
+                    "/measurement": .measurement(
+                        created.plan.measurement, initdata: created.plan.initdata?.binding),
                 ])
         } catch {
             logger.warning("management socket not available: \(error)")

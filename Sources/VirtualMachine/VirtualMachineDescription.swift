@@ -33,14 +33,18 @@ public struct VirtualMachineDescription: Sendable, Equatable, Codable {
     public var seccompSandbox: String?
     /// The confidential launch; nil for an ordinary VM.
     public var confidential: ConfidentialLaunch?
+    /// Disk images the guest may read and never write (the initdata disk), attached at launch.
+    public var readOnlyDisks: [ReadOnlyDisk]
 
     public init(
         sandboxID: String, runDirectory: String, hypervisorPath: String, machineType: String = "q35",
         accelerator: Accelerator, cpuModel: String, cpuFeatures: [String] = [], vcpus: Int, memoryMiB: Int,
         kernel: String, initrd: String?, kernelCommandLine: String, firmware: String? = nil,
         shares: [SharedDirectory] = [], agentChannel: AgentChannel, entropySource: String? = nil,
-        seccompSandbox: String? = nil, confidential: ConfidentialLaunch? = nil
+        seccompSandbox: String? = nil, confidential: ConfidentialLaunch? = nil,
+        readOnlyDisks: [ReadOnlyDisk] = []
     ) {
+        self.readOnlyDisks = readOnlyDisks
         self.sandboxID = sandboxID
         self.runDirectory = runDirectory
         self.hypervisorPath = hypervisorPath
@@ -79,6 +83,18 @@ public struct SharedDirectory: Sendable, Equatable, Codable {
         self.hostPath = hostPath
         self.tag = tag
         self.readOnly = readOnly
+    }
+}
+
+/// A raw disk image attached read-only (virtio-blk under QEMU).
+public struct ReadOnlyDisk: Sendable, Equatable, Codable {
+    /// The device's id on the hypervisor, unique within the VM.
+    public var id: String
+    public var path: String
+
+    public init(id: String, path: String) {
+        self.id = id
+        self.path = path
     }
 }
 

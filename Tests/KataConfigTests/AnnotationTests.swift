@@ -101,6 +101,18 @@ import Testing
         }
     }
 
+    /// `cc_init_data` is the pod's initdata: an annotation only (the planner decodes it), taken
+    /// as it came when enabled, refused when not.
+    @Test func initdataIsAnAnnotationThatMustBeEnabled() throws {
+        let name = prefix + "hypervisor.cc_init_data"
+        let applied = try configuration(enabled: ["cc_init_data"]).applyingAnnotations([name: "H4sIAAAA"])
+        #expect(applied.hypervisor.initdata == "H4sIAAAA")
+        let message = expectKataError(.invalidConfig) {
+            _ = try configuration(enabled: ["default_vcpus"]).applyingAnnotations([name: "H4sIAAAA"])
+        }
+        #expect(message.hasPrefix("annotation \(name): not enabled by hypervisor.qemu.enable_annotations"))
+    }
+
     @Test func annotationsCannotBreakCrossKeyRules() {
         let base = configuration(enabled: ["image"])
         var withGlob = base

@@ -23,6 +23,12 @@ import Testing
     private static let idBlock = Data(repeating: 0xab, count: 96).base64EncodedString()
     private static let idAuth = Data(repeating: 0xcd, count: 4096).base64EncodedString()
 
+    /// Initdata belongs to the pod: `cc_init_data` is no key of the configuration file.
+    @Test func initdataIsNoConfigurationKey() throws {
+        let configuration = try? load("cc_init_data = \"H4sIAAAA\"")
+        #expect(configuration?.initdata ?? "" == "")
+    }
+
     @Test func snpGuestPolicyIsUpstreamsNameAndSNPPolicyStillReads() throws {
         #expect(try load("snp_guest_policy = 0x70000").snpPolicy == 0x70000)
         #expect(try load("snp_policy = 0x70000").snpPolicy == 0x70000)

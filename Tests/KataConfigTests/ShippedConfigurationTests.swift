@@ -83,12 +83,16 @@ import Testing
         #expect(configuration.agent.debugConsoleEnabled)
     }
 
+    /// What a pod may set: nothing measured (SNP: vCPUs are VMSA pages in the digest; TDX: vCPUs
+    /// and memory are in RTMR[0]'s ACPI tables and TD HOB), and initdata where a TEE binds it.
     @Test(arguments: [
-        "configuration-qemu-sev.toml", "configuration-qemu-snp.toml", "configuration-qemu-tdx.toml",
+        ("configuration-qemu-sev.toml", ["default_vcpus", "default_memory"]),
+        ("configuration-qemu-snp.toml", ["default_memory", "cc_init_data"]),
+        ("configuration-qemu-tdx.toml", ["cc_init_data"]),
     ])
-    func confidentialFilesKeepMeasuredInputsAwayFromPods(name: String) throws {
+    func confidentialFilesKeepMeasuredInputsAwayFromPods(name: String, enabled: [String]) throws {
         let configuration = try load(name).configuration
-        #expect(configuration.hypervisor.enableAnnotations == ["default_vcpus", "default_memory"])
+        #expect(configuration.hypervisor.enableAnnotations == enabled)
         #expect(configuration.runtime.staticSandboxResourceMgmt && !configuration.agent.debugConsoleEnabled)
         #expect(configuration.hypervisor.sharedFS == "none")
     }

@@ -75,6 +75,23 @@ import VirtualMachine
         #expect(!(try Self.arguments(Self.plain()).joined(separator: " ").contains("readonly")))
     }
 
+    /// A read-only disk (the initdata disk): a raw `-blockdev` node opened read-only behind
+    /// virtio-blk-pci, after the other devices; none without one.
+    @Test func readOnlyDiskIsARawReadOnlyBlockdev() throws {
+        let argv = try Self.arguments(
+            Self.plain {
+                $0.readOnlyDisks = [ReadOnlyDisk(id: "initdata", path: "/run/vc/sbs/sb1/initdata.img")]
+            })
+        let rng = try #require(argv.firstIndex(of: "virtio-rng-pci,id=rng0,rng=rng-rng0"))
+        #expect(
+            Array(argv[(rng + 1)...].prefix(4)) == [
+                "-blockdev",
+                "driver=raw,node-name=drive-initdata,file.driver=file,file.filename=/run/vc/sbs/sb1/initdata.img,read-only=on",
+                "-device", "virtio-blk-pci,id=initdata,drive=drive-initdata",
+            ])
+        #expect(!(try Self.arguments(Self.plain())).contains("-blockdev"))
+    }
+
     /// No share (`shared_fs = "none"`), no entropy source: no 9p and no RNG device at all.
     @Test func absentSharesAndEntropyRenderNoDevices() throws {
         let joined = try Self.arguments(

@@ -43,6 +43,8 @@ final class FakeBackend: VirtualMachineBackend {
     let dialHangs: Bool
     /// The channels the shim dialed, in order.
     let dialedChannels = Mutex<[AgentChannel]>([])
+    /// Each read-only disk's bytes as they were when the VM launched (nil: no such file).
+    let disksAtLaunch = Mutex<[String: [UInt8]?]>([:])
 
     init(bootDelay: Duration = .zero, dialHangs: Bool = false) {
         self.bootDelay = bootDelay
@@ -61,6 +63,10 @@ final class FakeBackend: VirtualMachineBackend {
     {
         launches.add()
         hypervisor.launched.withLock { $0 = description }
+        for disk in description.readOnlyDisks {
+            let bytes = try? readFileBytes(disk.path)
+            disksAtLaunch.withLock { $0[disk.path] = bytes }
+        }
         try await Task.sleep(for: bootDelay)
         return hypervisor
     }

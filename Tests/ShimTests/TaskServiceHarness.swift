@@ -23,7 +23,8 @@ final class TaskServiceHarness: Sendable {
     init(
         bootDelay: Duration = .zero, dialHangs: Bool = false, sharedFS: String = "virtio-9p",
         health: HealthCheckPolicy = HealthCheckPolicy(
-            interval: .milliseconds(50), deadline: .milliseconds(100), allowedMisses: 2)
+            interval: .milliseconds(50), deadline: .milliseconds(100), allowedMisses: 2),
+        enableAnnotations: [String] = []
     ) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("shim-\(UUID().uuidString)").path
         backend = FakeBackend(bootDelay: bootDelay, dialHangs: dialHangs)
@@ -31,6 +32,7 @@ final class TaskServiceHarness: Sendable {
         configuration.hypervisor.kernel = "/fake/vmlinux"
         configuration.hypervisor.initrd = "/fake/initrd"
         configuration.hypervisor.sharedFS = sharedFS
+        configuration.hypervisor.enableAnnotations = enableAnnotations
         let logger = Logger(label: "test.shim")
         let shutdowns = shutdowns
         service = TaskService(
@@ -42,7 +44,10 @@ final class TaskServiceHarness: Sendable {
                 HostFacts.gather(
                     HostProbe(filesystem: HostFilesystem(root: hostRoot), cpuid: { _, _ in nil }))
             }, health: health,
-            loadConfiguration: { [configuration] _, _ in configuration }, stateRoot: root + "/sbs",
+            // Pod annotations apply as in the real shim when the test enables some.
+            loadConfiguration: { [configuration] annotations, _ in
+                enableAnnotations.isEmpty ? configuration : try configuration.applyingAnnotations(annotations)
+            }, stateRoot: root + "/sbs",
             sharedRoot: root + "/shared",
             logger: logger, onShutdown: { shutdowns.add() })
     }
@@ -137,9 +142,10 @@ func errorCode(_ body: () async throws -> Void) async -> (KataError.Code, String
 /// Runs `body` with a fresh harness and tears it down afterwards, whether `body` throws or not.
 func withHarness(
     bootDelay: Duration = .zero, dialHangs: Bool = false, sharedFS: String = "virtio-9p",
-    _ body: (TaskServiceHarness) async throws -> Void
+    enableAnnotations: [String] = [], _ body: (TaskServiceHarness) async throws -> Void
 ) async throws {
-    let harness = TaskServiceHarness(bootDelay: bootDelay, dialHangs: dialHangs, sharedFS: sharedFS)
+    let harness = TaskServiceHarness(
+        bootDelay: bootDelay, dialHangs: dialHangs, sharedFS: sharedFS, enableAnnotations: enableAnnotations)
     do {
         try await body(harness)
     } catch {

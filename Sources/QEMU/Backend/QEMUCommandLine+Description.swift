@@ -4,8 +4,9 @@ import VirtualMachine
 extension QEMUCommandLine {
     /// Renders a VM description, deciding nothing the description does not say: kernel and
     /// initrd boot, the agent channel (a virtio-serial port on a unix-socket chardev, or
-    /// vhost-vsock), each share over virtio-9p, an entropy device, the serial console into a
-    /// log file, QEMU's seccomp filter, and for a confidential guest its object and firmware.
+    /// vhost-vsock), each share over virtio-9p, an entropy device, read-only disks over
+    /// virtio-blk, the serial console into a log file, QEMU's seccomp filter, and for a
+    /// confidential guest its object and firmware.
     /// No network device yet.
     public init(rendering vm: VirtualMachineDescription) throws {
         self.init(
@@ -15,7 +16,8 @@ extension QEMUCommandLine {
             smp: SMP(cpus: vm.vcpus), memory: Memory(size: .mebibytes(vm.memoryMiB)),
             kernel: KernelBoot(kernel: vm.kernel, initrd: vm.initrd, commandLine: vm.kernelCommandLine),
             devices: Self.agentDevices(vm.agentChannel) + Self.shareDevices(vm.shares)
-                + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? []),
+                + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? [])
+                + Self.readOnlyDiskDevices(vm.readOnlyDisks),
             consoleLog: SerialConsoleLog(path: vm.consoleLogPath), seccompSandbox: vm.seccompSandbox)
         if let confidential = vm.confidential {
             apply(try Self.confidentialGuest(confidential, vm: vm))
@@ -41,6 +43,12 @@ extension QEMUCommandLine {
         shares.enumerated().map { index, share in
             Virtio9P(id: "share\(index)", path: share.hostPath, mountTag: share.tag, readOnly: share.readOnly)
         }
+    }
+
+    /// Raw images on `-blockdev` (read-only on the format node, which its file node inherits)
+    /// behind virtio-blk-pci: QEMU opens the file read-only and the guest cannot write it.
+    static func readOnlyDiskDevices(_ disks: [ReadOnlyDisk]) -> [any QEMUArgumentConvertible] {
+        disks.map { VirtioBlock(id: $0.id, path: $0.path, format: .raw, readOnly: true) }
     }
 
     /// The object for the description's launch options. Firmware and KVM are checked again
