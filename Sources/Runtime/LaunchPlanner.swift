@@ -70,7 +70,7 @@ public struct LaunchPlanner: Sendable {
             staticResources: configuration.runtime.staticSandboxResourceMgmt || protection.isConfidential)
         let sharing = try sharing(request)
         let cpu = try cpu(accelerator: accelerator, protection: protection)
-        let vm = VirtualMachineDescription(
+        var vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,
             machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model,
             cpuFeatures: cpu.features,
@@ -80,6 +80,7 @@ public struct LaunchPlanner: Sendable {
             entropySource: q.entropySource.isEmpty ? nil : q.entropySource,
             seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox,
             confidential: try confidentialLaunch(protection))
+        vm.hotplugPorts = sharing.hotplugPorts
         // Measured from the very description the backend will launch.
         return LaunchPlan(
             vm: vm, guestShare: sharing.guestShare,

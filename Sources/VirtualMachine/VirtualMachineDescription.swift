@@ -33,6 +33,9 @@ public struct VirtualMachineDescription: Sendable, Equatable, Codable {
     public var seccompSandbox: String?
     /// The confidential launch; nil for an ordinary VM.
     public var confidential: ConfidentialLaunch?
+    /// Empty PCIe root ports for block devices hot-plugged later (container root filesystems
+    /// when no directory is shared); 0: none.
+    public var hotplugPorts: Int = 0
 
     public init(
         sandboxID: String, runDirectory: String, hypervisorPath: String, machineType: String = "q35",

@@ -15,7 +15,8 @@ extension QEMUCommandLine {
             smp: SMP(cpus: vm.vcpus), memory: Memory(size: .mebibytes(vm.memoryMiB)),
             kernel: KernelBoot(kernel: vm.kernel, initrd: vm.initrd, commandLine: vm.kernelCommandLine),
             devices: Self.agentDevices(vm.agentChannel) + Self.shareDevices(vm.shares)
-                + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? []),
+                + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? [])
+                + Self.hotplugPorts(vm.hotplugPorts),
             consoleLog: SerialConsoleLog(path: vm.consoleLogPath), seccompSandbox: vm.seccompSandbox)
         if let confidential = vm.confidential {
             apply(try Self.confidentialGuest(confidential, vm: vm))
@@ -40,6 +41,16 @@ extension QEMUCommandLine {
     static func shareDevices(_ shares: [SharedDirectory]) -> [any QEMUArgumentConvertible] {
         shares.enumerated().map { index, share in
             Virtio9P(id: "share\(index)", path: share.hostPath, mountTag: share.tag, readOnly: share.readOnly)
+        }
+    }
+
+    /// Empty root ports at fixed slots of bus 0 (`HotplugPorts`), so a hot-plugged device's
+    /// guest PCI path is known before the guest sees it.
+    static func hotplugPorts(_ count: Int) -> [any QEMUArgumentConvertible] {
+        (0..<min(max(count, 0), HotplugPorts.maxPorts)).map { index in
+            PCIeRootPort(
+                id: HotplugPorts.portID(index), chassis: 1, slot: index + 1,
+                address: "0x" + String(HotplugPorts.firstSlot + index, radix: 16))
         }
     }
 
