@@ -71,3 +71,12 @@ public struct DmVerityInfo: Sendable, Equatable, Codable {
         (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
     }
 }
+
+/// The Storage driver option keys of a block root filesystem besides `verity_info`.
+public enum BlockRootOption {
+    /// Where the device is (upstream's `source_type`); the only value here is `virtio_pci`.
+    public static let sourceType = "source_type"
+    public static let virtioPCI = "virtio_pci"
+    /// Bytes of guest tmpfs for the writable layer over the read-only image (ours).
+    public static let overlayTmpfsSize = "overlay_tmpfs_size"
+}

@@ -93,8 +93,10 @@ extension Sandbox {
         throws -> Storage
     {
         let json = String(decoding: try JSONEncoder().encode(verity), as: UTF8.self)
-        var driverOptions = ["\(DmVerityInfo.driverOptionKey)=\(json)", "source_type=virtio_pci"]
-        if writable { driverOptions.append("\(BlockRootOptions.overlaySizeKey)=\(overlaySizeBytes)") }
+        var driverOptions = [
+            "\(DmVerityInfo.driverOptionKey)=\(json)", "\(BlockRootOption.sourceType)=\(BlockRootOption.virtioPCI)",
+        ]
+        if writable { driverOptions.append("\(BlockRootOption.overlayTmpfsSize)=\(overlaySizeBytes)") }
         return Storage(
             driver: "blk", source: pciPath.description, fsType: "erofs", options: ["ro"], mountPoint: mountPoint,
             driverOptions: driverOptions)
@@ -114,12 +116,6 @@ extension Sandbox {
         paths.imageCache.release(key: root.cacheKey, user: root.user)
         forget(containerID, mount: paths.hostRootfs(container: containerID))
     }
-}
-
-/// The driver option keys of ours (besides upstream's `verity_info` and `source_type`).
-public enum BlockRootOptions {
-    /// Bytes of guest tmpfs for the writable layer over the read-only image.
-    public static let overlaySizeKey = "overlay_tmpfs_size"
 }
 
 /// Runs blocking work (mount, mkfs, veritysetup) on its own thread, not the concurrency pool.
