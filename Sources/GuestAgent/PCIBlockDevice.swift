@@ -14,6 +14,12 @@ public enum PCIBlockDevice {
         public var name: String
         public var major: UInt32
         public var minor: UInt32
+
+        public init(name: String, major: UInt32, minor: UInt32) {
+            self.name = name
+            self.major = major
+            self.minor = minor
+        }
     }
 
     /// Waits up to `timeout` for the disk to appear (hot-plug takes the guest a moment).
@@ -34,7 +40,7 @@ public enum PCIBlockDevice {
     }
 
     /// The disk at `path` now, or nil while it is not (fully) there.
-    static func find(_ path: GuestPCIPath, sysfs: String) throws -> Found? {
+    public static func find(_ path: GuestPCIPath, sysfs: String) throws -> Found? {
         var directory = "\(sysfs)/0000:00:\(hex(path.slots[0])).0"
         for slot in path.slots.dropFirst() {
             let suffix = ":\(hex(slot)).0"
