@@ -5,14 +5,13 @@ import KataCore
     import Glibc
 #endif
 
-/// The guest's device-mapper through its ioctls (there is no dmsetup or /dev/mapper in the
-/// image): the control node is made from the misc device number sysfs reports, and each
-/// device's node where the caller wants it.
+/// The guest's device-mapper through its ioctls (there is no dmsetup or udev in the image):
+/// devtmpfs makes the control node when dm-mod loads; without it, it is made from the misc
+/// device number sysfs reports. Device nodes must be on /dev (/run is mounted nodev).
 public struct DeviceMapper: Sendable {
-    /// Where the agent makes the control node (the agent's own tree, not /dev).
     public var controlPath: String
 
-    public init(controlPath: String = "/run/kata-agent/dev/mapper-control") { self.controlPath = controlPath }
+    public init(controlPath: String = "/dev/mapper/control") { self.controlPath = controlPath }
 
     /// Creates the device `name` with one read-only `target` over `sectors`, activates it and
     /// returns its device number. On failure the device is removed again.

@@ -10,17 +10,19 @@ import KataCore
 /// reads as EIO), EROFS read-only on that, and for a writable root an overlay whose upper
 /// layer is a size-limited tmpfs, so writes stay in guest memory and never reach the host.
 ///
-///     /run/kata-agent/blockroot/<id>/dev     the dm-verity device node
+///     /dev/kata-blockroot/<id>                the dm-verity device node (/run is nodev)
 ///     /run/kata-agent/blockroot/<id>/lower   EROFS (read-only)
 ///     /run/kata-agent/blockroot/<id>/rw      tmpfs: upper/, work/
 ///     <mount point>                          overlay (or EROFS itself for a read-only root)
 struct BlockRootMount: Sendable {
     static let base = "/run/kata-agent/blockroot"
+    static let nodes = "/dev/kata-blockroot"
     /// How long the disk may take to appear after the host hot-plugged it.
     static let deviceTimeout = Duration.seconds(10)
 
     let dmName: String
     let directory: String
+    let node: String
     let mountPoint: String
     let storageRoot: String
     let mapper: DeviceMapper
@@ -33,7 +35,7 @@ struct BlockRootMount: Sendable {
         try modules.loadOnDemand()
         let disk = try await PCIBlockDevice.wait(for: storage.pciPath, timeout: deviceTimeout)
         let mounted = BlockRootMount(
-            dmName: "kata-root-\(containerID)", directory: "\(base)/\(containerID)", mountPoint: storage.mountPoint,
+            dmName: "kata-root-\(containerID)", directory: "\(base)/\(containerID)", node: "\(nodes)/\(containerID)", mountPoint: storage.mountPoint,
             storageRoot: storageRoot, mapper: mapper)
         var made = false
         do {
@@ -42,7 +44,8 @@ struct BlockRootMount: Sendable {
                 name: mounted.dmName, target: "verity", sectors: storage.verity.dataSectors,
                 parameters: storage.verity.targetParameters(device: "\(disk.major):\(disk.minor)"))
             made = true
-            try DeviceMapper.makeNode("\(mounted.directory)/dev", mode: S_IFBLK | 0o600, major: device.major, minor: device.minor)
+            try makeDirectories(nodes, mode: 0o700)
+            try DeviceMapper.makeNode(mounted.node, mode: S_IFBLK | 0o600, major: device.major, minor: device.minor)
             // The mount point is reached without following symlinks; mount(2) gets the opened directory.
             let target = try BeneathPath.openDirectory(root: storageRoot, storage.mountComponents, creating: 0o755)
             defer { withExtendedLifetime(target) {} }
@@ -50,12 +53,12 @@ struct BlockRootMount: Sendable {
                 throw KataError(.internal, "mount point \(storage.mountPoint) closed")
             }
             guard let overlaySize = storage.overlaySize else {
-                try Self.mountErofs(from: "\(mounted.directory)/dev", at: targetPath)
+                try Self.mountErofs(from: mounted.node, at: targetPath)
                 return mounted
             }
             try makeDirectories("\(mounted.directory)/lower", mode: 0o700)
             try makeDirectories("\(mounted.directory)/rw", mode: 0o700)
-            try Self.mountErofs(from: "\(mounted.directory)/dev", at: "\(mounted.directory)/lower")
+            try Self.mountErofs(from: mounted.node, at: "\(mounted.directory)/lower")
             try Self.mount("tmpfs", "\(mounted.directory)/rw", type: "tmpfs", flags: UInt(MS_NODEV), data: "size=\(overlaySize),mode=0755")
             try makeDirectories("\(mounted.directory)/rw/upper", mode: 0o755)
             try makeDirectories("\(mounted.directory)/rw/work", mode: 0o700)
@@ -82,6 +85,7 @@ struct BlockRootMount: Sendable {
                 KataAgentProgram.log("block root \(dmName): \(error)")
             }
         }
+        unlink(node)
         _ = removeTree(directory)
     }
 
