@@ -107,8 +107,8 @@ extension Sandbox {
     func detach(_ root: BlockRoot, container containerID: String) async {
         do {
             try await hypervisor.detachBlockDevice(id: root.deviceID, timeout: Self.blockDeviceTimeout)
-        } catch let error as KataError where error.code == .notFound {
-            // Never attached (the attach itself failed and undid itself).
+        } catch let error as KataError where error.code == .notFound || error.code == .unsupported {
+            // Never attached (the attach failed and undid itself, or the backend cannot).
         } catch {
             logger.error("detach \(root.deviceID) of container \(containerID): \(error)")
         }

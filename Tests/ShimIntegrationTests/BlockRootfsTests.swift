@@ -178,6 +178,13 @@ struct BlockRootfsTests {
         #expect(worked.status == 0 && worked.stdout == "still serving\n", "\(worked.stdout) \(worked.stderr)")
         #expect(try await ctrd.taskStatus(pod) == "RUNNING")
         #expect(Self.cacheEntry(user: "\(pod)+\(bad)") == nil && Self.cacheEntry(user: "\(pod)+\(good)") == nil)
+        // Both were unplugged again: QEMU holds the image once, for the pod's own container.
+        let qemu = try #require(HostProcesses.qemuPIDs(for: pod).first)
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(qemu)/fd")) ?? []
+        let onImage = descriptors.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(qemu)/fd/\($0)")) == entry + "/image"
+        }
+        #expect(onImage.count == 1, "QEMU has the image open \(onImage.count) times")
         try await Self.stopAndExpectNothingLeft(pod, sandbox, ctrd: ctrd)
     }
 
