@@ -25,7 +25,8 @@ public struct DeviceMapper: Sendable {
         rc = ckata_dm_load_table(control, name, target, sectors, parameters, 1)
         guard rc == 0 else {
             _ = ckata_dm_remove(control, name)
-            throw KataError.system("device-mapper: load the \(target) table of \(name) (\(parameters))", errno: -rc)
+            throw KataError.system(
+                "device-mapper: load the \(target) table of \(name) (\(parameters))", errno: -rc)
         }
         var major: UInt32 = 0
         var minor: UInt32 = 0
@@ -57,11 +58,13 @@ public struct DeviceMapper: Sendable {
         var fd = open(controlPath, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         if fd < 0 && errno == ENOENT {
             let dev = try readTextFile("/sys/class/misc/device-mapper/dev")
-            let numbers = dev.split(separator: "\n").first?.split(separator: ":").compactMap { UInt32($0) } ?? []
+            let numbers =
+                dev.split(separator: "\n").first?.split(separator: ":").compactMap { UInt32($0) } ?? []
             guard numbers.count == 2 else {
                 throw KataError(.malformedInput, "/sys/class/misc/device-mapper/dev: \(dev.debugDescription)")
             }
-            try makeDirectories(String(controlPath[..<(controlPath.lastIndex(of: "/") ?? controlPath.endIndex)]), mode: 0o700)
+            try makeDirectories(
+                String(controlPath[..<(controlPath.lastIndex(of: "/") ?? controlPath.endIndex)]), mode: 0o700)
             try Self.makeNode(controlPath, mode: S_IFCHR | 0o600, major: numbers[0], minor: numbers[1])
             fd = open(controlPath, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         }
@@ -76,7 +79,8 @@ public struct DeviceMapper: Sendable {
         let major64 = UInt64(major)
         let minor64 = UInt64(minor)
         let device =
-            ((major64 & 0xffff_f000) << 32) | ((major64 & 0xfff) << 8) | ((minor64 & 0xffff_ff00) << 12) | (minor64 & 0xff)
+            ((major64 & 0xffff_f000) << 32) | ((major64 & 0xfff) << 8) | ((minor64 & 0xffff_ff00) << 12)
+            | (minor64 & 0xff)
         guard mknod(path, mode, dev_t(device)) == 0 else {
             throw KataError.system("mknod \(path) \(major):\(minor)", errno: errno)
         }

@@ -44,25 +44,34 @@ public enum PCIBlockDevice {
         var directory = "\(sysfs)/0000:00:\(hex(path.slots[0])).0"
         for slot in path.slots.dropFirst() {
             let suffix = ":\(hex(slot)).0"
-            guard let child = ((try? directoryEntries(directory)) ?? []).sorted().first(where: { isPCIName($0, suffix: suffix) })
+            guard
+                let child = ((try? directoryEntries(directory)) ?? []).sorted().first(where: {
+                    isPCIName($0, suffix: suffix)
+                })
             else { return nil }
             directory += "/\(child)"
         }
-        guard let virtio = ((try? directoryEntries(directory)) ?? []).sorted().first(where: isVirtioName) else {
+        guard let virtio = ((try? directoryEntries(directory)) ?? []).sorted().first(where: isVirtioName)
+        else {
             return nil
         }
         let blockDirectory = "\(directory)/\(virtio)/block"
         guard let disk = ((try? directoryEntries(blockDirectory)) ?? []).sorted().first(where: isDiskName),
             let dev = try? readTextFile("\(blockDirectory)/\(disk)/dev")
         else { return nil }
-        let numbers = dev.split(separator: "\n").first?.split(separator: ":", omittingEmptySubsequences: false) ?? []
-        guard numbers.count == 2, let major = smallNumber(numbers[0]), let minor = smallNumber(numbers[1]) else {
-            throw KataError(.malformedInput, "\(blockDirectory)/\(disk)/dev: not MAJOR:MINOR: \(dev.debugDescription)")
+        let numbers =
+            dev.split(separator: "\n").first?.split(separator: ":", omittingEmptySubsequences: false) ?? []
+        guard numbers.count == 2, let major = smallNumber(numbers[0]), let minor = smallNumber(numbers[1])
+        else {
+            throw KataError(
+                .malformedInput, "\(blockDirectory)/\(disk)/dev: not MAJOR:MINOR: \(dev.debugDescription)")
         }
         return Found(name: disk, major: major, minor: minor)
     }
 
-    static func hex(_ slot: UInt8) -> String { slot < 16 ? "0" + String(slot, radix: 16) : String(slot, radix: 16) }
+    static func hex(_ slot: UInt8) -> String {
+        slot < 16 ? "0" + String(slot, radix: 16) : String(slot, radix: 16)
+    }
 
     /// "0000:BB:SS.0" with the wanted ":SS.0".
     static func isPCIName(_ name: String, suffix: String) -> Bool {
@@ -72,16 +81,20 @@ public enum PCIBlockDevice {
     }
 
     static func isVirtioName(_ name: String) -> Bool {
-        name.hasPrefix("virtio") && name.utf8.count <= 16 && name.utf8.dropFirst(6).allSatisfy { (0x30...0x39).contains($0) }
+        name.hasPrefix("virtio") && name.utf8.count <= 16
+            && name.utf8.dropFirst(6).allSatisfy { (0x30...0x39).contains($0) }
             && name.utf8.count > 6
     }
 
     static func isDiskName(_ name: String) -> Bool {
-        name.hasPrefix("vd") && (3...8).contains(name.utf8.count) && name.utf8.allSatisfy { (0x61...0x7a).contains($0) }
+        name.hasPrefix("vd") && (3...8).contains(name.utf8.count)
+            && name.utf8.allSatisfy { (0x61...0x7a).contains($0) }
     }
 
     static func smallNumber(_ text: Substring) -> UInt32? {
-        guard (1...7).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard (1...7).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            return nil
+        }
         return UInt32(text)
     }
 }

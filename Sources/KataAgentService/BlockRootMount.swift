@@ -35,7 +35,8 @@ struct BlockRootMount: Sendable {
         try modules.loadOnDemand()
         let disk = try await PCIBlockDevice.wait(for: storage.pciPath, timeout: deviceTimeout)
         let mounted = BlockRootMount(
-            dmName: "kata-root-\(containerID)", directory: "\(base)/\(containerID)", node: "\(nodes)/\(containerID)", mountPoint: storage.mountPoint,
+            dmName: "kata-root-\(containerID)", directory: "\(base)/\(containerID)",
+            node: "\(nodes)/\(containerID)", mountPoint: storage.mountPoint,
             storageRoot: storageRoot, mapper: mapper)
         var made = false
         do {
@@ -45,9 +46,11 @@ struct BlockRootMount: Sendable {
                 parameters: storage.verity.targetParameters(device: "\(disk.major):\(disk.minor)"))
             made = true
             try makeDirectories(nodes, mode: 0o700)
-            try DeviceMapper.makeNode(mounted.node, mode: S_IFBLK | 0o600, major: device.major, minor: device.minor)
+            try DeviceMapper.makeNode(
+                mounted.node, mode: S_IFBLK | 0o600, major: device.major, minor: device.minor)
             // The mount point is reached without following symlinks; mount(2) gets the opened directory.
-            let target = try BeneathPath.openDirectory(root: storageRoot, storage.mountComponents, creating: 0o755)
+            let target = try BeneathPath.openDirectory(
+                root: storageRoot, storage.mountComponents, creating: 0o755)
             defer { withExtendedLifetime(target) {} }
             guard let targetPath = target.withRaw(BeneathPath.procPath) else {
                 throw KataError(.internal, "mount point \(storage.mountPoint) closed")
@@ -59,7 +62,9 @@ struct BlockRootMount: Sendable {
             try makeDirectories("\(mounted.directory)/lower", mode: 0o700)
             try makeDirectories("\(mounted.directory)/rw", mode: 0o700)
             try Self.mountErofs(from: mounted.node, at: "\(mounted.directory)/lower")
-            try Self.mount("tmpfs", "\(mounted.directory)/rw", type: "tmpfs", flags: UInt(MS_NODEV), data: "size=\(overlaySize),mode=0755")
+            try Self.mount(
+                "tmpfs", "\(mounted.directory)/rw", type: "tmpfs", flags: UInt(MS_NODEV),
+                data: "size=\(overlaySize),mode=0755")
             try makeDirectories("\(mounted.directory)/rw/upper", mode: 0o755)
             try makeDirectories("\(mounted.directory)/rw/work", mode: 0o700)
             let data =
@@ -69,7 +74,8 @@ struct BlockRootMount: Sendable {
         } catch {
             mounted.remove(deviceMade: made)
             throw KataError(
-                (error as? KataError)?.code ?? .system, "root filesystem at PCI path \(storage.pciPath): \(error)")
+                (error as? KataError)?.code ?? .system,
+                "root filesystem at PCI path \(storage.pciPath): \(error)")
         }
     }
 
@@ -96,13 +102,16 @@ struct BlockRootMount: Sendable {
             guard code != EIO else {
                 throw KataError(
                     .failedPrecondition,
-                    "mount erofs: the image does not verify against its dm-verity root hash (I/O error reading it)")
+                    "mount erofs: the image does not verify against its dm-verity root hash (I/O error reading it)"
+                )
             }
             throw KataError.system("mount erofs \(device) on \(target)", errno: code)
         }
     }
 
-    private static func mount(_ source: String, _ target: String, type: String, flags: UInt, data: String) throws {
+    private static func mount(_ source: String, _ target: String, type: String, flags: UInt, data: String)
+        throws
+    {
         guard Glibc.mount(source, target, type, flags, data.isEmpty ? nil : data) == 0 else {
             throw KataError.system("mount \(type) \(source) on \(target)", errno: errno)
         }

@@ -36,13 +36,16 @@ struct BlockRootStorage: Sendable, Equatable {
             throw KataError(
                 .invalidArgument, "storage fstype \"\(storage.fstype)\": a blk root filesystem must be erofs")
         }
-        guard storage.options.contains("ro"), storage.options.allSatisfy({ ["ro", "nodev", "nosuid"].contains($0) })
+        guard storage.options.contains("ro"),
+            storage.options.allSatisfy({ ["ro", "nodev", "nosuid"].contains($0) })
         else {
             throw KataError(
-                .invalidArgument, "storage options \(storage.options): a blk root filesystem takes ro (nodev, nosuid)")
+                .invalidArgument,
+                "storage options \(storage.options): a blk root filesystem takes ro (nodev, nosuid)")
         }
         pciPath = try GuestPCIPath(parsing: storage.source)
-        mountComponents = try BeneathPath.components(of: storage.mountPoint, below: root, field: "storage mount_point")
+        mountComponents = try BeneathPath.components(
+            of: storage.mountPoint, below: root, field: "storage mount_point")
         mountPoint = storage.mountPoint
         var seen: [String: String] = [:]
         for option in storage.driverOptions {
@@ -50,7 +53,8 @@ struct BlockRootStorage: Sendable, Equatable {
                 let equals = option.firstIndex(of: "=")
             else {
                 throw KataError(
-                    .invalidArgument, "storage driver_options: each is key=value, at most \(Self.maxDriverOptionBytes) bytes")
+                    .invalidArgument,
+                    "storage driver_options: each is key=value, at most \(Self.maxDriverOptionBytes) bytes")
             }
             let key = String(option[..<equals])
             guard seen[key] == nil else {
@@ -58,31 +62,41 @@ struct BlockRootStorage: Sendable, Equatable {
             }
             seen[key] = String(option[option.index(after: equals)...])
         }
-        let known: Set<String> = [DmVerityInfo.driverOptionKey, BlockRootOption.sourceType, Self.overlaySizeKey]
+        let known: Set<String> = [
+            DmVerityInfo.driverOptionKey, BlockRootOption.sourceType, Self.overlaySizeKey,
+        ]
         if let unknown = seen.keys.sorted().first(where: { !known.contains($0) }) {
-            throw KataError(.invalidArgument, "storage driver_options: unknown key \(unknown.debugDescription)")
+            throw KataError(
+                .invalidArgument, "storage driver_options: unknown key \(unknown.debugDescription)")
         }
         if let sourceType = seen[BlockRootOption.sourceType], sourceType != BlockRootOption.virtioPCI {
             throw KataError(
-                .invalidArgument, "storage driver_options: source_type \(sourceType.debugDescription) is not virtio_pci")
+                .invalidArgument,
+                "storage driver_options: source_type \(sourceType.debugDescription) is not virtio_pci")
         }
         guard let json = seen[DmVerityInfo.driverOptionKey] else {
             throw KataError(
                 .invalidArgument,
-                "storage driver_options: no \(DmVerityInfo.driverOptionKey): a blk root filesystem must carry its root hash")
+                "storage driver_options: no \(DmVerityInfo.driverOptionKey): a blk root filesystem must carry its root hash"
+            )
         }
         do {
             verity = try JSONDecoder().decode(DmVerityInfo.self, from: Data(json.utf8))
         } catch {
-            throw KataError(.invalidArgument, "storage driver_options: \(DmVerityInfo.driverOptionKey) is not the JSON expected: \(error)")
+            throw KataError(
+                .invalidArgument,
+                "storage driver_options: \(DmVerityInfo.driverOptionKey) is not the JSON expected: \(error)")
         }
         try verity.validate()
         if let text = seen[Self.overlaySizeKey] {
-            guard text.utf8.count <= 12, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let size = UInt64(text),
+            guard text.utf8.count <= 12, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                let size = UInt64(text),
                 Self.overlaySizes.contains(size)
             else {
                 throw KataError(
-                    .invalidArgument, "storage driver_options: \(Self.overlaySizeKey) \(text.debugDescription): bytes in \(Self.overlaySizes)")
+                    .invalidArgument,
+                    "storage driver_options: \(Self.overlaySizeKey) \(text.debugDescription): bytes in \(Self.overlaySizes)"
+                )
             }
             overlaySize = size
         }

@@ -13,7 +13,9 @@ public struct DmVerityInfo: Sendable, Equatable, Codable {
     /// Byte offset of the hash tree on the device.
     public var offset: UInt64
 
-    public init(hashtype: String, hash: String, blocknum: UInt64, blocksize: UInt64, hashsize: UInt64, offset: UInt64) {
+    public init(
+        hashtype: String, hash: String, blocknum: UInt64, blocksize: UInt64, hashsize: UInt64, offset: UInt64
+    ) {
         self.hashtype = hashtype
         self.hash = hash
         self.blocknum = blocknum
@@ -35,10 +37,12 @@ public struct DmVerityInfo: Sendable, Equatable, Codable {
     public func validate() throws {
         guard let digestSize = Self.digestSizes[hashtype] else {
             throw KataError(
-                .invalidArgument, "verity_info.hashtype \(hashtype.debugDescription): one of \(Self.digestSizes.keys.sorted())")
+                .invalidArgument,
+                "verity_info.hashtype \(hashtype.debugDescription): one of \(Self.digestSizes.keys.sorted())")
         }
         guard hash.utf8.count == 2 * digestSize, hash.utf8.allSatisfy(Self.isHexDigit) else {
-            throw KataError(.invalidArgument, "verity_info.hash: \(2 * digestSize) hex digits for \(hashtype)")
+            throw KataError(
+                .invalidArgument, "verity_info.hash: \(2 * digestSize) hex digits for \(hashtype)")
         }
         for (name, size) in [("blocksize", blocksize), ("hashsize", hashsize)] {
             guard Self.blockSizes.contains(size), size & (size - 1) == 0 else {
@@ -49,12 +53,14 @@ public struct DmVerityInfo: Sendable, Equatable, Codable {
         let (dataBytes, overflow) = blocknum.multipliedReportingOverflow(by: blocksize)
         guard blocknum > 0, !overflow, dataBytes <= Self.maxDataBytes else {
             throw KataError(
-                .invalidArgument, "verity_info.blocknum \(blocknum): 1 or more, at most \(Self.maxDataBytes) bytes of data")
+                .invalidArgument,
+                "verity_info.blocknum \(blocknum): 1 or more, at most \(Self.maxDataBytes) bytes of data")
         }
         guard offset % hashsize == 0, offset >= dataBytes, offset <= 2 * Self.maxDataBytes else {
             throw KataError(
                 .invalidArgument,
-                "verity_info.offset \(offset): a multiple of hashsize at or after the data's end (\(dataBytes))")
+                "verity_info.offset \(offset): a multiple of hashsize at or after the data's end (\(dataBytes))"
+            )
         }
     }
 

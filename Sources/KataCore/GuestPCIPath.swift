@@ -20,7 +20,8 @@ public struct GuestPCIPath: Sendable, Equatable, Codable, CustomStringConvertibl
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         var slots: [UInt8] = []
         for part in parts {
-            guard part.utf8.count == 2, part.utf8.allSatisfy(\.isASCIIHexDigit), let slot = UInt8(part, radix: 16)
+            guard part.utf8.count == 2, part.utf8.allSatisfy(\.isASCIIHexDigit),
+                let slot = UInt8(part, radix: 16)
             else {
                 throw KataError(
                     .invalidArgument, "PCI path \(text.debugDescription): expected slots like \"0f/00\"")

@@ -41,7 +41,8 @@ public struct RootfsImage: Sendable, Equatable, Codable {
             guard verity.blocknum * verity.blocksize == dataBytes else {
                 throw KataError(
                     .malformedInput,
-                    "veritysetup covered \(verity.blocknum) blocks of \(verity.blocksize), not the image's \(dataBytes) bytes")
+                    "veritysetup covered \(verity.blocknum) blocks of \(verity.blocksize), not the image's \(dataBytes) bytes"
+                )
             }
             return RootfsImage(
                 path: path, sizeBytes: try fileSize(path), verity: verity,

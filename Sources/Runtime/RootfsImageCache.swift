@@ -46,7 +46,8 @@ package struct RootfsImageCache: Sendable {
         for directory in lower {
             var info = stat()
             guard stat(directory, &info) == 0 else { return nil }
-            text += "\(directory)\0\(info.st_dev):\(info.st_ino):\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\n"
+            text +=
+                "\(directory)\0\(info.st_dev):\(info.st_ino):\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\n"
         }
         return hexString(DigestAlgorithm.sha256.hash(Array(text.utf8)))
     }
@@ -93,7 +94,8 @@ package struct RootfsImageCache: Sendable {
         try? withLock {
             for key in (try? directoryEntries(root)) ?? [] where !key.hasPrefix(".") {
                 let entry = "\(root)/\(key)"
-                for user in (try? directoryEntries("\(entry)/users")) ?? [] where user.hasPrefix("\(sandbox)+") {
+                for user in (try? directoryEntries("\(entry)/users")) ?? []
+                where user.hasPrefix("\(sandbox)+") {
                     releaseLocked(entry: entry, user: user)
                 }
             }
@@ -101,7 +103,9 @@ package struct RootfsImageCache: Sendable {
     }
 
     /// How many containers use `key` (tests and logs).
-    package func userCount(key: String) -> Int { ((try? directoryEntries("\(root)/\(key)/users")) ?? []).count }
+    package func userCount(key: String) -> Int {
+        ((try? directoryEntries("\(root)/\(key)/users")) ?? []).count
+    }
 
     private func releaseLocked(entry: String, user: String) {
         unlink("\(entry)/users/\(user)")
@@ -109,7 +113,8 @@ package struct RootfsImageCache: Sendable {
     }
 
     private func load(_ entry: String) throws -> RootfsImage {
-        let image = try JSONDecoder().decode(RootfsImage.self, from: Data(try readFileBytes("\(entry)/image.json")))
+        let image = try JSONDecoder().decode(
+            RootfsImage.self, from: Data(try readFileBytes("\(entry)/image.json")))
         try image.verity.validate()
         guard image.path == "\(entry)/image", try RootfsImage.fileSize(image.path) == image.sizeBytes else {
             throw KataError(.malformedInput, "\(entry): image.json does not describe its image")

@@ -30,7 +30,8 @@ extension Sandbox {
         async throws
     {
         let mounts =
-            rootfs.isEmpty ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
+            rootfs.isEmpty
+            ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
         let user = RootfsImageCache.user(sandbox: id, container: containerID)
         let key = RootfsImageCache.key(for: mounts) ?? RootfsImageCache.privateKey(user: user)
         let target = paths.hostRootfs(container: containerID)
@@ -54,7 +55,8 @@ extension Sandbox {
             forget(containerID, mount: target)
             removeTree("\(paths.sharedDirectory)/\(containerID)")
             throw KataError(
-                (error as? KataError)?.code ?? .system, "container \(containerID): root filesystem image: \(error)")
+                (error as? KataError)?.code ?? .system,
+                "container \(containerID): root filesystem image: \(error)")
         }
         forget(containerID, mount: target)
         removeTree("\(paths.sharedDirectory)/\(containerID)")
@@ -79,7 +81,8 @@ extension Sandbox {
                 pciPath: pciPath, verity: acquired.image.verity, mountPoint: guestRootfs,
                 writable: spec.root?.readonly != true)
             let guestSpec = spec.forGuest(containerID: containerID, guestRootfs: guestRootfs)
-            try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec, storages: [storage]))
+            try await agent.createContainer(
+                ContainerRequest(id: containerID, spec: guestSpec, storages: [storage]))
         } catch {
             await detach(root, container: containerID)
             throw error
@@ -89,16 +92,20 @@ extension Sandbox {
     /// The Storage for a root image: upstream's `blk` shape (source = PCI path) with the verity
     /// parameters as upstream's `verity_info` JSON, and the size of the writable tmpfs layer
     /// (none: the spec's root is read-only).
-    static func blockRootStorage(pciPath: GuestPCIPath, verity: DmVerityInfo, mountPoint: String, writable: Bool)
+    static func blockRootStorage(
+        pciPath: GuestPCIPath, verity: DmVerityInfo, mountPoint: String, writable: Bool
+    )
         throws -> Storage
     {
         let json = String(decoding: try JSONEncoder().encode(verity), as: UTF8.self)
         var driverOptions = [
-            "\(DmVerityInfo.driverOptionKey)=\(json)", "\(BlockRootOption.sourceType)=\(BlockRootOption.virtioPCI)",
+            "\(DmVerityInfo.driverOptionKey)=\(json)",
+            "\(BlockRootOption.sourceType)=\(BlockRootOption.virtioPCI)",
         ]
         if writable { driverOptions.append("\(BlockRootOption.overlayTmpfsSize)=\(overlaySizeBytes)") }
         return Storage(
-            driver: "blk", source: pciPath.description, fsType: "erofs", options: ["ro"], mountPoint: mountPoint,
+            driver: "blk", source: pciPath.description, fsType: "erofs", options: ["ro"],
+            mountPoint: mountPoint,
             driverOptions: driverOptions)
     }
 

@@ -129,7 +129,8 @@ public actor Sandbox {
     {
         try Identifier.validate(containerID, field: "container id")
         if plan.guestShare == nil {
-            return try await createBlockRootedContainer(id: containerID, spec: spec, rootfs: rootfs, bundle: bundle)
+            return try await createBlockRootedContainer(
+                id: containerID, spec: spec, rootfs: rootfs, bundle: bundle)
         }
         let target = paths.hostRootfs(container: containerID)
         let shareTarget = try paths.rootfsTarget(container: containerID)

@@ -37,8 +37,11 @@ struct VeritysetupOutput: Equatable {
         }
         func number(_ key: String) throws -> UInt64 {
             let text = try field(key)
-            guard text.utf8.count <= 19, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt64(text)
-            else { throw KataError(.malformedInput, "veritysetup output: \"\(key)\" is not a number: \(text)") }
+            guard text.utf8.count <= 19, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                let value = UInt64(text)
+            else {
+                throw KataError(.malformedInput, "veritysetup output: \"\(key)\" is not a number: \(text)")
+            }
             return value
         }
         hashType = Int(try number("Hash type"))
@@ -70,12 +73,15 @@ struct VeritysetupOutput: Equatable {
     }
 
     private static let used: Set<String> = [
-        "Hash type", "Data blocks", "Data block size", "Hash block size", "Hash algorithm", "Salt", "Root hash",
+        "Hash type", "Data blocks", "Data block size", "Hash block size", "Hash algorithm", "Salt",
+        "Root hash",
     ]
 }
 
 extension Substring {
     fileprivate var trimmingWhitespace: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
+        String(
+            drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+                .reversed())
     }
 }

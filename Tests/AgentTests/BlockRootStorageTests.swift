@@ -14,7 +14,10 @@ import Testing
     static let verity =
         #"{"hashtype":"sha256","hash":"\#(hash)","blocknum":10,"blocksize":4096,"hashsize":4096,"offset":40960}"#
 
-    func storage(source: String = "0f/00", fstype: String = "erofs", options: [String] = ["ro"], driverOptions: [String]? = nil)
+    func storage(
+        source: String = "0f/00", fstype: String = "erofs", options: [String] = ["ro"],
+        driverOptions: [String]? = nil
+    )
         -> Grpc_Storage
     {
         .with {
@@ -23,7 +26,10 @@ import Testing
             $0.fstype = fstype
             $0.options = options
             $0.mountPoint = "/run/kata-containers/shared/containers/c1/rootfs"
-            $0.driverOptions = driverOptions ?? ["verity_info=\(Self.verity)", "source_type=virtio_pci", "overlay_tmpfs_size=134217728"]
+            $0.driverOptions =
+                driverOptions ?? [
+                    "verity_info=\(Self.verity)", "source_type=virtio_pci", "overlay_tmpfs_size=134217728",
+                ]
         }
     }
 
@@ -47,11 +53,21 @@ import Testing
             ("no verity", base.storage(driverOptions: [])),
             ("short hash", base.storage(driverOptions: verityWith(hash, "abcd"))),
             ("hex", base.storage(driverOptions: verityWith(hash, String(repeating: "g", count: 64)))),
-            ("blocksize", base.storage(driverOptions: verityWith(#""blocksize":4096"#, #""blocksize":3000"#))),
+            (
+                "blocksize",
+                base.storage(driverOptions: verityWith(#""blocksize":4096"#, #""blocksize":3000"#))
+            ),
             ("hashsize", base.storage(driverOptions: verityWith(#""hashsize":4096"#, #""hashsize":8192"#))),
-            ("offset overlaps", base.storage(driverOptions: verityWith(#""offset":40960"#, #""offset":4096"#))),
+            (
+                "offset overlaps",
+                base.storage(driverOptions: verityWith(#""offset":40960"#, #""offset":4096"#))
+            ),
             ("no blocks", base.storage(driverOptions: verityWith(#""blocknum":10"#, #""blocknum":0"#))),
-            ("huge", base.storage(driverOptions: verityWith(#""blocknum":10"#, #""blocknum":18446744073709551615"#))),
+            (
+                "huge",
+                base.storage(
+                    driverOptions: verityWith(#""blocknum":10"#, #""blocknum":18446744073709551615"#))
+            ),
             ("algorithm", base.storage(driverOptions: verityWith(#""sha256""#, #""md5""#))),
             ("unknown key", base.storage(driverOptions: ["verity_info=\(verity)", "hack=1"])),
             ("twice", base.storage(driverOptions: ["verity_info=\(verity)", "verity_info=\(verity)"])),
@@ -80,7 +96,9 @@ import Testing
         let disk = sysfs + "/0000:00:0f.0/0000:01:00.0/virtio3/block/vdb"
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
         try "254:16\n".write(toFile: disk + "/dev", atomically: true, encoding: .utf8)
-        #expect(try PCIBlockDevice.find(path, sysfs: sysfs) == PCIBlockDevice.Found(name: "vdb", major: 254, minor: 16))
+        #expect(
+            try PCIBlockDevice.find(path, sysfs: sysfs)
+                == PCIBlockDevice.Found(name: "vdb", major: 254, minor: 16))
         try "254:x\n".write(toFile: disk + "/dev", atomically: true, encoding: .utf8)
         #expect(throws: KataError.self) { try PCIBlockDevice.find(path, sysfs: sysfs) }
         #expect(try GuestPCIPath(parsing: "0f/00").description == "0f/00")

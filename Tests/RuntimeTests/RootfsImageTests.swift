@@ -20,9 +20,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
         for applet in ["sh", "cat", "ls", "echo"] {
-            try FileManager.default.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
         }
-        try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
+        try "root:x:0:0:root:/root:/bin/sh\n".write(
+            toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
     }
 
     @Test func imageCarriesTheTreeTheHashSaysAndTheCacheSharesIt() async throws {
@@ -31,7 +33,9 @@ import Testing
         try Self.busyboxTree(at: work + "/tree")
         let cache = RootfsImageCache(root: work + "/cache")
         var started = ContinuousClock.now
-        let first = try cache.acquire(key: "k1", user: "sb+c1") { try RootfsImage.build(from: work + "/tree", to: $0) }
+        let first = try cache.acquire(key: "k1", user: "sb+c1") {
+            try RootfsImage.build(from: work + "/tree", to: $0)
+        }
         let buildTime = ContinuousClock.now - started
         #expect(!first.hit)
         try first.image.verity.validate()
@@ -62,7 +66,8 @@ import Testing
         cache.release(key: "k1", user: "sb+c1")
         #expect(FileManager.default.fileExists(atPath: first.image.path), "still used by sb2+c2")
         cache.releaseAll(sandbox: "sb2")
-        #expect(!FileManager.default.fileExists(atPath: work + "/cache/k1"), "no user left: the entry is gone")
+        #expect(
+            !FileManager.default.fileExists(atPath: work + "/cache/k1"), "no user left: the entry is gone")
     }
 
     /// A failed build leaves no entry (the next container builds again, from nothing).
@@ -71,7 +76,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: work) }
         let cache = RootfsImageCache(root: work + "/cache")
         #expect(throws: KataError.self) {
-            _ = try cache.acquire(key: "k", user: "a+b") { try RootfsImage.build(from: work + "/missing", to: $0) }
+            _ = try cache.acquire(key: "k", user: "a+b") {
+                try RootfsImage.build(from: work + "/missing", to: $0)
+            }
         }
         #expect(!FileManager.default.fileExists(atPath: work + "/cache/k"))
     }
@@ -106,17 +113,28 @@ import Testing
         let work = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: work) }
         for directory in ["l1", "l2", "upper", "work"] {
-            try FileManager.default.createDirectory(atPath: work + "/" + directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: work + "/" + directory, withIntermediateDirectories: true)
         }
         func overlay(_ lower: String) -> [RootfsMount] {
-            [RootfsMount(type: "overlay", source: "overlay", options: ["index=off", "workdir=\(work)/work", "upperdir=\(work)/upper", "lowerdir=\(lower)"])]
+            [
+                RootfsMount(
+                    type: "overlay", source: "overlay",
+                    options: [
+                        "index=off", "workdir=\(work)/work", "upperdir=\(work)/upper", "lowerdir=\(lower)",
+                    ])
+            ]
         }
         let key = try #require(RootfsImageCache.key(for: overlay("\(work)/l1:\(work)/l2")))
         #expect(RootfsImageCache.key(for: overlay("\(work)/l1:\(work)/l2")) == key)
         #expect(RootfsImageCache.key(for: overlay("\(work)/l2:\(work)/l1")) != key, "layer order matters")
-        #expect(RootfsImageCache.key(for: [RootfsMount(type: "bind", source: work + "/l1", options: ["rbind"])]) == nil)
+        #expect(
+            RootfsImageCache.key(for: [RootfsMount(type: "bind", source: work + "/l1", options: ["rbind"])])
+                == nil)
         try "x".write(toFile: work + "/upper/f", atomically: true, encoding: .utf8)
-        #expect(RootfsImageCache.key(for: overlay("\(work)/l1:\(work)/l2")) == nil, "a used upper layer is private")
+        #expect(
+            RootfsImageCache.key(for: overlay("\(work)/l1:\(work)/l2")) == nil,
+            "a used upper layer is private")
     }
 
     static let sampleOutput = """
@@ -136,19 +154,28 @@ import Testing
     @Test func veritysetupOutputIsReadStrictly() throws {
         let parsed = try VeritysetupOutput(parsing: Self.sampleOutput)
         let info = try parsed.verityInfo(hashOffset: 25 * 4096)
-        #expect(info == DmVerityInfo(
-            hashtype: "sha256", hash: "1cf50d0c2dc6efc8dbcb90592867f8cdbd0366f0d6c6fb703989ca9b06dae630",
-            blocknum: 25, blocksize: 4096, hashsize: 4096, offset: 25 * 4096))
+        #expect(
+            info
+                == DmVerityInfo(
+                    hashtype: "sha256",
+                    hash: "1cf50d0c2dc6efc8dbcb90592867f8cdbd0366f0d6c6fb703989ca9b06dae630",
+                    blocknum: 25, blocksize: 4096, hashsize: 4096, offset: 25 * 4096))
         let broken = [
-            Self.sampleOutput.replacingOccurrences(of: "Root hash:      \t1cf5", with: "Root hash:      \tzzf5"),
-            Self.sampleOutput.replacingOccurrences(of: "Data blocks:     \t25", with: "Data blocks:     \t-25"),
+            Self.sampleOutput.replacingOccurrences(
+                of: "Root hash:      \t1cf5", with: "Root hash:      \tzzf5"),
+            Self.sampleOutput.replacingOccurrences(
+                of: "Data blocks:     \t25", with: "Data blocks:     \t-25"),
             Self.sampleOutput.replacingOccurrences(of: "Salt:            \t-", with: "Salt:            \tab"),
             Self.sampleOutput + "Root hash:\t00\n",
-            Self.sampleOutput.replacingOccurrences(of: "Hash block size: \t4096", with: "Hash block size: \t4095"),
-            Self.sampleOutput.replacingOccurrences(of: "Hash algorithm:  \tsha256", with: "Hash algorithm:  \tmd5"),
+            Self.sampleOutput.replacingOccurrences(
+                of: "Hash block size: \t4096", with: "Hash block size: \t4095"),
+            Self.sampleOutput.replacingOccurrences(
+                of: "Hash algorithm:  \tsha256", with: "Hash algorithm:  \tmd5"),
         ]
         for text in broken {
-            #expect(throws: KataError.self) { try VeritysetupOutput(parsing: text).verityInfo(hashOffset: 25 * 4096) }
+            #expect(throws: KataError.self) {
+                try VeritysetupOutput(parsing: text).verityInfo(hashOffset: 25 * 4096)
+            }
         }
         #expect(throws: KataError.self) { try parsed.verityInfo(hashOffset: 4096) }  // overlaps the data
     }

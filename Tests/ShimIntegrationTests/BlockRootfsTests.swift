@@ -18,7 +18,8 @@ struct BlockRootfsTests {
     /// The coco-dev file with the test's kernel, initrd and memory, as the suites do for theirs.
     func cocoDevConfiguration() throws -> String {
         let repo = PrivateContainerd.repo
-        var text = try String(contentsOfFile: repo + "/configuration/configuration-qemu-coco-dev.toml", encoding: .utf8)
+        var text = try String(
+            contentsOfFile: repo + "/configuration/configuration-qemu-coco-dev.toml", encoding: .utf8)
         for (pattern, replacement) in [
             (#"(?m)^kernel = .*$"#, "kernel = \"\(repo)/build/kernel/vmlinux\""),
             (#"(?m)^initrd = .*$"#, "initrd = \"\(repo)/build/guest/kata-initrd.img\""),
@@ -48,7 +49,10 @@ struct BlockRootfsTests {
         try Data(repeating: 0x6f, count: 1 << 20).write(to: URL(fileURLWithPath: extra + "/data/other"))
         let tar = ctrd.work + "/blockroot.tar"
         let built = try await Command.run(
-            ["/usr/bin/env", "EXTRA_DIR=\(extra)", PrivateContainerd.repo + "/scripts/busybox-image.sh", tar, Self.image],
+            [
+                "/usr/bin/env", "EXTRA_DIR=\(extra)", PrivateContainerd.repo + "/scripts/busybox-image.sh",
+                tar, Self.image,
+            ],
             timeout: 60)
         #expect(built.status == 0, "\(built.stderr)")
         let imported = try await ctrd.ctr(["images", "import", tar], timeout: 60)
@@ -56,10 +60,14 @@ struct BlockRootfsTests {
     }
 
     /// `ctr run --rm` of the test image in the background, returned once the task runs.
-    func start(_ id: String, config: String, flags: [String] = [], _ args: [String]) async throws -> BackgroundCommand {
+    func start(_ id: String, config: String, flags: [String] = [], _ args: [String]) async throws
+        -> BackgroundCommand
+    {
         let run = try BackgroundCommand(
-            ["/usr/bin/ctr", "-a", ctrd.socket, "run", "--rm", "--runtime", "io.containerd.kata.v2",
-             "--runtime-config-path", config] + flags + [Self.image, id] + args,
+            [
+                "/usr/bin/ctr", "-a", ctrd.socket, "run", "--rm", "--runtime", "io.containerd.kata.v2",
+                "--runtime-config-path", config,
+            ] + flags + [Self.image, id] + args,
             outputPath: ctrd.work + "/\(id).out")
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
@@ -81,7 +89,9 @@ struct BlockRootfsTests {
             .map { "\(cacheRoot)/\($0)" }
     }
 
-    static func stopAndExpectNothingLeft(_ id: String, _ run: BackgroundCommand, ctrd: PrivateContainerd) async throws {
+    static func stopAndExpectNothingLeft(_ id: String, _ run: BackgroundCommand, ctrd: PrivateContainerd)
+        async throws
+    {
         _ = try await ctrd.ctr(["task", "kill", "-s", "SIGKILL", id])
         #expect(await run.wait(timeout: 60) == 137)
         try await HostileInputTests.expectNothingLeft(of: id, within: 10)
@@ -95,17 +105,26 @@ struct BlockRootfsTests {
         let started = Date()
         let run = try await start(id, config: config, ["/bin/sleep", "600"])
         defer { run.stop() }
-        print("coco-dev container running \(String(format: "%.2f", Date().timeIntervalSince(started))) s after ctr run")
+        print(
+            "coco-dev container running \(String(format: "%.2f", Date().timeIntervalSince(started))) s after ctr run"
+        )
 
         // No host directory reaches the guest: no 9p/virtfs device; the root ports are there.
         let qemu = try #require(HostProcesses.all().first { $0.cmdline.contains("-name sandbox-\(id),") })
-        #expect(!qemu.cmdline.contains("9p") && !qemu.cmdline.contains("fsdev") && !qemu.cmdline.contains("virtfs"), "\(qemu.cmdline)")
+        #expect(
+            !qemu.cmdline.contains("9p") && !qemu.cmdline.contains("fsdev")
+                && !qemu.cmdline.contains("virtfs"), "\(qemu.cmdline)")
         #expect(qemu.cmdline.contains("pcie-root-port"), "\(qemu.cmdline)")
 
-        let hello = try await ctrd.ctr(["task", "exec", "--exec-id", "e1", id, "/bin/sh", "-c", "echo hello from $(cat /etc/passwd | cut -d: -f1)"])
+        let hello = try await ctrd.ctr([
+            "task", "exec", "--exec-id", "e1", id, "/bin/sh", "-c",
+            "echo hello from $(cat /etc/passwd | cut -d: -f1)",
+        ])
         #expect(hello.status == 0 && hello.stdout == "hello from root\n", "\(hello.stdout) \(hello.stderr)")
         // The root is writable (tmpfs overlay in the guest), and the write stays there.
-        let write = try await ctrd.ctr(["task", "exec", "--exec-id", "e2", id, "/bin/sh", "-c", "echo x > /written && cat /written"])
+        let write = try await ctrd.ctr([
+            "task", "exec", "--exec-id", "e2", id, "/bin/sh", "-c", "echo x > /written && cat /written",
+        ])
         #expect(write.status == 0 && write.stdout == "x\n", "\(write.stdout) \(write.stderr)")
 
         let entry = try #require(Self.cacheEntry(user: "\(id)+\(id)"), "no cache entry for \(id)")
@@ -116,8 +135,11 @@ struct BlockRootfsTests {
         let secondStarted = Date()
         let run2 = try await start(second, config: config, ["/bin/sleep", "600"])
         defer { run2.stop() }
-        print("second container (cache hit) running \(String(format: "%.2f", Date().timeIntervalSince(secondStarted))) s after ctr run")
-        #expect(Self.cacheEntry(user: "\(second)+\(second)") == entry, "the second container built its own image")
+        print(
+            "second container (cache hit) running \(String(format: "%.2f", Date().timeIntervalSince(secondStarted))) s after ctr run"
+        )
+        #expect(
+            Self.cacheEntry(user: "\(second)+\(second)") == entry, "the second container built its own image")
         try await Self.stopAndExpectNothingLeft(second, run2, ctrd: ctrd)
         #expect(FileManager.default.fileExists(atPath: entry + "/image"), "the first container still uses it")
 
@@ -131,15 +153,23 @@ struct BlockRootfsTests {
         try handle.write(contentsOf: Data([bytes[offset + 100] ^ 0xff]))
         try handle.close()
 
-        let tampered = try await ctrd.ctr(["task", "exec", "--exec-id", "e3", id, "/bin/sh", "-c", "cat /data/big > /dev/null && echo read-all"])
+        let tampered = try await ctrd.ctr([
+            "task", "exec", "--exec-id", "e3", id, "/bin/sh", "-c",
+            "cat /data/big > /dev/null && echo read-all",
+        ])
         print("tampered read: status \(tampered.status) stdout \(tampered.stdout) stderr \(tampered.stderr)")
         #expect(tampered.status != 0 && !tampered.stdout.contains("read-all"))
         #expect(tampered.stderr.contains("Input/output error"), "\(tampered.stderr)")
-        let other = try await ctrd.ctr(["task", "exec", "--exec-id", "e4", id, "/bin/sh", "-c", "wc -c < /data/other"])
-        #expect(other.status == 0 && other.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1048576", "\(other.stdout) \(other.stderr)")
+        let other = try await ctrd.ctr([
+            "task", "exec", "--exec-id", "e4", id, "/bin/sh", "-c", "wc -c < /data/other",
+        ])
+        #expect(
+            other.status == 0 && other.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1048576",
+            "\(other.stdout) \(other.stderr)")
 
         try await Self.stopAndExpectNothingLeft(id, run, ctrd: ctrd)
-        #expect(!FileManager.default.fileExists(atPath: entry), "the last user gone, the entry stays: \(entry)")
+        #expect(
+            !FileManager.default.fileExists(atPath: entry), "the last user gone, the entry stays: \(entry)")
     }
 
     /// A root hash that does not match fails that container with the reason; the sandbox and
@@ -150,7 +180,10 @@ struct BlockRootfsTests {
         let pod = "pod-\(UUID().uuidString.prefix(8).lowercased())"
         let sandbox = try await start(
             pod, config: config,
-            flags: ["--annotation", "io.kubernetes.cri.container-type=sandbox", "--annotation", "io.kubernetes.cri.sandbox-id=\(pod)"],
+            flags: [
+                "--annotation", "io.kubernetes.cri.container-type=sandbox", "--annotation",
+                "io.kubernetes.cri.sandbox-id=\(pod)",
+            ],
             ["/bin/sleep", "600"])
         defer { sandbox.stop() }
         let entry = try #require(Self.cacheEntry(user: "\(pod)+\(pod)"))
@@ -158,9 +191,13 @@ struct BlockRootfsTests {
         let original = try String(contentsOfFile: record, encoding: .utf8)
         let hash = try #require(original.firstMatch(of: /"hash":"([0-9a-f]{64})"/)?.1)
         let flipped = (hash.first == "0" ? "1" : "0") + hash.dropFirst()
-        try original.replacingOccurrences(of: String(hash), with: flipped).write(toFile: record, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: String(hash), with: flipped).write(
+            toFile: record, atomically: true, encoding: .utf8)
 
-        let joining = ["--annotation", "io.kubernetes.cri.container-type=container", "--annotation", "io.kubernetes.cri.sandbox-id=\(pod)"]
+        let joining = [
+            "--annotation", "io.kubernetes.cri.container-type=container", "--annotation",
+            "io.kubernetes.cri.sandbox-id=\(pod)",
+        ]
         let bad = "bad-\(UUID().uuidString.prefix(8).lowercased())"
         let failed = try await ctrd.ctr(
             ["run", "--rm", "--runtime", "io.containerd.kata.v2", "--runtime-config-path", config] + joining
@@ -177,12 +214,14 @@ struct BlockRootfsTests {
                 + [Self.image, good, "/bin/echo", "still serving"])
         #expect(worked.status == 0 && worked.stdout == "still serving\n", "\(worked.stdout) \(worked.stderr)")
         #expect(try await ctrd.taskStatus(pod) == "RUNNING")
-        #expect(Self.cacheEntry(user: "\(pod)+\(bad)") == nil && Self.cacheEntry(user: "\(pod)+\(good)") == nil)
+        #expect(
+            Self.cacheEntry(user: "\(pod)+\(bad)") == nil && Self.cacheEntry(user: "\(pod)+\(good)") == nil)
         // Both were unplugged again: QEMU holds the image once, for the pod's own container.
         let qemu = try #require(HostProcesses.qemuPIDs(for: pod).first)
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(qemu)/fd")) ?? []
         let onImage = descriptors.filter {
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(qemu)/fd/\($0)")) == entry + "/image"
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(qemu)/fd/\($0)")) == entry
+                + "/image"
         }
         #expect(onImage.count == 1, "QEMU has the image open \(onImage.count) times")
         try await Self.stopAndExpectNothingLeft(pod, sandbox, ctrd: ctrd)
@@ -197,11 +236,17 @@ struct BlockRootfsTests {
         for (name, flags) in [("9p", [String]()), ("block", ["--runtime-config-path", config])] {
             let id = "ovh-\(name)-\(UUID().uuidString.prefix(6).lowercased())"
             let started = Date()
-            let result = try await ctrd.ctr(["run", "--rm", "--runtime", "io.containerd.kata.v2"] + flags + [Self.image, id, "/bin/echo", "up"])
+            let result = try await ctrd.ctr(
+                ["run", "--rm", "--runtime", "io.containerd.kata.v2"] + flags + [
+                    Self.image, id, "/bin/echo", "up",
+                ])
             times[name] = Date().timeIntervalSince(started)
             #expect(result.status == 0 && result.stdout == "up\n", "\(name): \(result.stderr)")
             try await HostileInputTests.expectNothingLeft(of: id, within: 10)
         }
-        print(String(format: "ctr run --rm echo: 9p %.2f s, block root %.2f s (overhead %.2f s)", times["9p"] ?? 0, times["block"] ?? 0, (times["block"] ?? 0) - (times["9p"] ?? 0)))
+        print(
+            String(
+                format: "ctr run --rm echo: 9p %.2f s, block root %.2f s (overhead %.2f s)", times["9p"] ?? 0,
+                times["block"] ?? 0, (times["block"] ?? 0) - (times["9p"] ?? 0)))
     }
 }

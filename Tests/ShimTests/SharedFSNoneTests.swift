@@ -12,7 +12,9 @@ import Testing
         try await withHarness(sharedFS: "none") { harness in
             let failure = await errorCode { _ = try await harness.create("c1") }
             #expect(failure?.0 == .unsupported)
-            #expect(failure?.1.contains("cannot hot-plug block devices") == true, "\(String(describing: failure))")
+            #expect(
+                failure?.1.contains("cannot hot-plug block devices") == true, "\(String(describing: failure))"
+            )
             #expect(!harness.backend.agent.calls.contains { $0.hasPrefix("createContainer") })
         }
     }

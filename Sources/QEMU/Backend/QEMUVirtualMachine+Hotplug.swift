@@ -12,22 +12,26 @@ extension QEMUVirtualMachine {
         let node = Self.nodeName(id)
         let qmp = instance.qmp
         do {
-            try await qmp.blockdevAdd([
-                "driver": .string("raw"), "node-name": .string(node), "read-only": .bool(true),
-                "file": .object([
-                    "driver": .string("file"), "filename": .string(path), "read-only": .bool(true),
-                ]),
-            ])
+            _ = try await qmp.execute(
+                "blockdev-add",
+                arguments: [
+                    "driver": .string("raw"), "node-name": .string(node), "read-only": .bool(true),
+                    "file": .object([
+                        "driver": .string("file"), "filename": .string(path), "read-only": .bool(true),
+                    ]),
+                ], timeout: timeout)
         } catch {
             ports.release(id)
             throw KataError(.remote, "hot-plug \(id): blockdev-add \(path): \(error)")
         }
         do {
-            try await qmp.deviceAdd(
-                driver: "virtio-blk-pci", id: Self.deviceID(id),
-                properties: [
-                    "drive": .string(node), "bus": .string(HotplugPorts.portID(port)), "addr": .string("0x0"),
-                ])
+            _ = try await qmp.execute(
+                "device_add",
+                arguments: [
+                    "driver": .string("virtio-blk-pci"), "id": .string(Self.deviceID(id)),
+                    "drive": .string(node),
+                    "bus": .string(HotplugPorts.portID(port)), "addr": .string("0x0"),
+                ], timeout: timeout)
         } catch {
             try? await qmp.blockdevDel(nodeName: node)
             ports.release(id)
@@ -44,7 +48,8 @@ extension QEMUVirtualMachine {
         }
         let qmp = instance.qmp
         try await qmp.deviceDel(id: Self.deviceID(id), timeout: timeout)
-        try await qmp.blockdevDel(nodeName: Self.nodeName(id))
+        _ = try await qmp.execute(
+            "blockdev-del", arguments: ["node-name": .string(Self.nodeName(id))], timeout: timeout)
         ports.release(id)
     }
 
