@@ -23,7 +23,10 @@ public struct RootfsImage: Sendable, Equatable, Codable {
 
     /// Builds the image of `directory` into `path` (which must not exist). On failure nothing is
     /// left at `path`.
-    static func build(from directory: String, to path: String) throws -> RootfsImage {
+    static func build(
+        from directory: String, to path: String, mkfsCandidates: [String] = mkfsCandidates,
+        veritysetupCandidates: [String] = veritysetupCandidates
+    ) throws -> RootfsImage {
         let mkfs = try tool(mkfsCandidates, package: "erofs-utils")
         let veritysetup = try tool(veritysetupCandidates, package: "cryptsetup-bin")
         let started = ContinuousClock.now

@@ -83,6 +83,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: work + "/cache/k"))
     }
 
+    /// A host without the tools: the error names the Debian package, and nothing is built.
+    @Test func missingToolNamesItsPackage() throws {
+        let work = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.busyboxTree(at: work + "/tree")
+        for (mkfs, verity, package) in [
+            (["/nonexistent/mkfs.erofs"], RootfsImage.veritysetupCandidates, "erofs-utils"),
+            (RootfsImage.mkfsCandidates, ["/nonexistent/veritysetup"], "cryptsetup-bin"),
+        ] {
+            let error = #expect(throws: KataError.self) {
+                _ = try RootfsImage.build(
+                    from: work + "/tree", to: work + "/image", mkfsCandidates: mkfs,
+                    veritysetupCandidates: verity)
+            }
+            #expect(
+                error?.code == .unsupported && error?.message.contains(package) == true,
+                "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: work + "/image"))
+        }
+    }
+
     /// The figure for a ~200 MiB root filesystem (incompressible files, as a real image's
     /// binaries mostly are).
     @Test func largeRootfsFigures() throws {
