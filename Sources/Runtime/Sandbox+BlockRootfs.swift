@@ -77,9 +77,10 @@ extension Sandbox {
                 id: root.deviceID, path: acquired.image.path, timeout: Self.blockDeviceTimeout)
             blockRoots[containerID] = root
             let guestRootfs = paths.guestRootfs(container: containerID)
+            // Always with the writable layer, also for a read-only root: crun makes the spec's
+            // mount points (/run, ...) in it before it remounts the root read-only.
             let storage = try Self.blockRootStorage(
-                pciPath: pciPath, verity: acquired.image.verity, mountPoint: guestRootfs,
-                writable: spec.root?.readonly != true)
+                pciPath: pciPath, verity: acquired.image.verity, mountPoint: guestRootfs, writable: true)
             let guestSpec = spec.forGuest(containerID: containerID, guestRootfs: guestRootfs)
             try await agent.createContainer(
                 ContainerRequest(id: containerID, spec: guestSpec, storages: [storage]))
@@ -113,7 +114,14 @@ extension Sandbox {
     /// the cache reference. A device QEMU would not release stays on its port, logged.
     func detach(_ root: BlockRoot, container containerID: String) async {
         do {
+            let started = ContinuousClock.now
             try await hypervisor.detachBlockDevice(id: root.deviceID, timeout: Self.blockDeviceTimeout)
+            logger.info(
+                "container root filesystem unplugged",
+                metadata: [
+                    "container": "\(containerID)",
+                    "ms": "\(wholeMilliseconds(ContinuousClock.now - started))",
+                ])
         } catch let error as KataError where error.code == .notFound || error.code == .unsupported {
             // Never attached (the attach failed and undid itself, or the backend cannot).
         } catch {

@@ -227,6 +227,25 @@ struct BlockRootfsTests {
         try await Self.stopAndExpectNothingLeft(pod, sandbox, ctrd: ctrd)
     }
 
+    /// A read-only root: reads work, writes fail (crun remounts the overlay read-only).
+    @Test func readOnlyRootHasNoWritableLayer() async throws {
+        try await importImage()
+        let config = try cocoDevConfiguration()
+        let id = "blkro-\(UUID().uuidString.prefix(8).lowercased())"
+        let result = try await ctrd.ctr(
+            [
+                "run", "--rm", "--read-only", "--runtime", "io.containerd.kata.v2", "--runtime-config-path",
+                config,
+            ]
+                + [Self.image, id, "/bin/sh", "-c", "cat /etc/passwd; echo x > /written || echo refused"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.hasPrefix("root:x:0:0") && result.stdout.hasSuffix("refused\n"), "\(result.stdout)")
+        #expect(result.stderr.contains("Read-only file system"), "\(result.stderr)")
+        try await HostileInputTests.expectNothingLeft(of: id, within: 10)
+        #expect(Self.cacheEntry(user: "\(id)+\(id)") == nil)
+    }
+
     /// One run each: `ctr run --rm ... /bin/true` in a 9p sandbox and in a coco-dev one (its
     /// image built, not cached: no other container holds it).
     @Test func startOverheadAgainstA9pSandbox() async throws {
