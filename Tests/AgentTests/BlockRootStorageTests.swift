@@ -103,4 +103,18 @@ import Testing
         #expect(throws: KataError.self) { try PCIBlockDevice.find(path, sysfs: sysfs) }
         #expect(try GuestPCIPath(parsing: "0f/00").description == "0f/00")
     }
+
+    /// A disk that never appears: a timeout naming the PCI path, within the bound.
+    @Test func missingDiskTimesOutNamingThePath() async throws {
+        let sysfs = NSTemporaryDirectory() + "pci-\(UUID().uuidString.prefix(8))"
+        let started = ContinuousClock.now
+        let error = await #expect(throws: KataError.self) {
+            _ = try await PCIBlockDevice.wait(
+                for: try GuestPCIPath(parsing: "11/00"), timeout: .milliseconds(300), sysfs: sysfs)
+        }
+        #expect(
+            error?.code == .timeout && error?.message.contains("11/00") == true,
+            "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
 }
