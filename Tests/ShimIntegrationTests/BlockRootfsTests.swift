@@ -209,10 +209,16 @@ struct BlockRootfsTests {
 
         try original.write(toFile: record, atomically: true, encoding: .utf8)
         let good = "good-\(UUID().uuidString.prefix(8).lowercased())"
+        let joinStarted = Date()
         let worked = try await ctrd.ctr(
             ["run", "--rm", "--runtime", "io.containerd.kata.v2", "--runtime-config-path", config] + joining
                 + [Self.image, good, "/bin/echo", "still serving"])
         #expect(worked.status == 0 && worked.stdout == "still serving\n", "\(worked.stdout) \(worked.stderr)")
+        print(
+            String(
+                format:
+                    "container joining the sandbox (cached image: hot-plug, run, unplug): ctr run --rm %.2f s",
+                Date().timeIntervalSince(joinStarted)))
         #expect(try await ctrd.taskStatus(pod) == "RUNNING")
         #expect(
             Self.cacheEntry(user: "\(pod)+\(bad)") == nil && Self.cacheEntry(user: "\(pod)+\(good)") == nil)
