@@ -211,6 +211,25 @@ import Testing
         #expect(info.dataSectors == 80)
     }
 
+    /// The Storage the agent gets: upstream's `blk` shape, `verity_info` as upstream's JSON keys.
+    @Test func storageHasUpstreamsShape() throws {
+        let info = DmVerityInfo(
+            hashtype: "sha256", hash: String(repeating: "ab", count: 32), blocknum: 10, blocksize: 4096,
+            hashsize: 4096, offset: 40960)
+        let storage = try Sandbox.blockRootStorage(
+            pciPath: try GuestPCIPath(parsing: "0f/00"), verity: info,
+            mountPoint: "/run/kata-containers/shared/containers/c1/rootfs", writable: true)
+        #expect(storage.driver == "blk" && storage.source == "0f/00" && storage.fsType == "erofs")
+        #expect(storage.options == ["ro"])
+        let verity = try #require(storage.driverOptions.first { $0.hasPrefix("verity_info=") })
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(verity.dropFirst("verity_info=".count).utf8))
+                as? [String: Any])
+        #expect(Set(object.keys) == ["hashtype", "hash", "blocknum", "blocksize", "hashsize", "offset"])
+        #expect(storage.driverOptions.contains("source_type=virtio_pci"))
+        #expect(storage.driverOptions.contains("overlay_tmpfs_size=\(Sandbox.overlaySizeBytes)"))
+    }
+
     static func run(_ tool: String, _ arguments: [String]) async throws -> Int32 {
         let process = Foundation.Process()
         process.executableURL = URL(fileURLWithPath: tool)
