@@ -36,23 +36,30 @@ mods_src="$kernel_dir/modules/$release"
 mods_dst="$root/lib/modules/$release"
 mkdir -p "$mods_dst"
 loaded=" "
-order=""
-while read -r name; do
-    case "$name" in ''|'#'*) continue ;; esac
-    path=$(find "$mods_src" -name "$name.ko" -print -quit)
-    [ -n "$path" ] || { echo "build-initrd: module $name not in $mods_src (guest/modules.list)" >&2; exit 1; }
-    deps=$(tr '\0' '\n' <"$path" | grep -a '^depends=' | head -1 | cut -d= -f2 | tr ',' ' ')
-    for d in $deps; do
-        case "$loaded" in *" $d "*) ;; *)
-            echo "build-initrd: guest/modules.list loads $name before its dependency $d" >&2; exit 1 ;;
-        esac
-    done
-    install -m 0644 "$path" "$mods_dst/$name.ko"
-    loaded="$loaded$name "
-    order="$order$name.ko"$'\n'
-done <"$here/modules.list"
-# The agent reads this file and loads the modules in this order.
+# install_modules LIST: installs LIST's modules in order, checking each one's dependencies
+# were listed before it (in this list or an earlier one); sets $order to the file names.
+install_modules() {
+    order=""
+    while read -r name; do
+        case "$name" in ''|'#'*) continue ;; esac
+        path=$(find "$mods_src" -name "$name.ko" -print -quit)
+        [ -n "$path" ] || { echo "build-initrd: module $name not in $mods_src (guest/$1)" >&2; exit 1; }
+        deps=$(tr '\0' '\n' <"$path" | grep -a '^depends=' | head -1 | cut -d= -f2 | tr ',' ' ')
+        for d in $deps; do
+            case "$loaded" in *" $d "*) ;; *)
+                echo "build-initrd: guest/$1 loads $name before its dependency $d" >&2; exit 1 ;;
+            esac
+        done
+        install -m 0644 "$path" "$mods_dst/$name.ko"
+        loaded="$loaded$name "
+        order="$order$name.ko"$'\n'
+    done <"$here/$1"
+}
+install_modules modules.list
 printf '%s' "$order" >"$root/etc/kata-modules"
+# Loaded by the agent only when a request needs them (GuestModules.loadOnDemand).
+install_modules modules-on-demand.list
+printf '%s' "$order" >"$root/etc/kata-modules-on-demand"
 
 echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"

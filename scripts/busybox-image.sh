@@ -3,6 +3,7 @@
 #   busybox-image.sh OUT.tar [NAME [CMD...]]
 #     NAME defaults to docker.io/library/busybox:kata-local, CMD (the image's default command)
 #     to /bin/sh; e.g. a pod sandbox ("pause") image: ... pause.tar NAME /bin/sleep infinity
+#   EXTRA_DIR=DIR adds DIR's contents to the root (test data)
 # Import it with: ctr -a SOCK images import OUT.tar
 set -euo pipefail
 out=${1:?usage: busybox-image.sh OUT.tar [NAME [CMD...]]}
@@ -24,6 +25,7 @@ install -m 0755 /bin/busybox "$rootfs/bin/busybox"
 for applet in $("$rootfs/bin/busybox" --list); do
     [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
 done
+if [ -n "${EXTRA_DIR:-}" ]; then cp -a "$EXTRA_DIR"/. "$rootfs"/; fi
 echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
 echo 'root:x:0:' >"$rootfs/etc/group"
 find "$rootfs" -exec touch -h -d "@$epoch" {} +

@@ -73,13 +73,20 @@ public struct Storage: Sendable, Equatable {
     public var fsType: String
     public var options: [String]
     public var mountPoint: String
+    /// The driver's own `key=value` settings (agent.proto `Storage.driver_options`), e.g.
+    /// `verity_info=<JSON>` for a dm-verity protected block device.
+    public var driverOptions: [String]
 
-    public init(driver: String, source: String, fsType: String, options: [String], mountPoint: String) {
+    public init(
+        driver: String, source: String, fsType: String, options: [String], mountPoint: String,
+        driverOptions: [String] = []
+    ) {
         self.driver = driver
         self.source = source
         self.fsType = fsType
         self.options = options
         self.mountPoint = mountPoint
+        self.driverOptions = driverOptions
     }
 
     /// The sandbox's virtio-9p share, mounted where container root filesystems appear.

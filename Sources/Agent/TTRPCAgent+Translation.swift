@@ -302,5 +302,6 @@ extension Grpc_Storage {
         fstype = storage.fsType
         options = storage.options
         mountPoint = storage.mountPoint
+        driverOptions = storage.driverOptions
     }
 }

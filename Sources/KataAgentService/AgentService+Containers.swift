@@ -19,9 +19,18 @@ extension AgentService {
         }
         var spec = guestSpec(id: id, Spec(request.oci))
         var mounted: [String] = []
+        var blockRoots: [BlockRootMount] = []
         var pinned = false
         do {
             for storage in request.storages {
+                if storage.driver == BlockRootStorage.driver {
+                    await modules.wait(for: GuestModules.needed(forFilesystem: "overlay"))
+                    blockRoots.append(
+                        try await BlockRootMount.mount(
+                            try BlockRootStorage(storage, root: paths.storageRoot), containerID: id,
+                            storageRoot: paths.storageRoot, modules: modules))
+                    continue
+                }
                 try await mount(storage)
                 mounted.append(storage.mountPoint)
             }
@@ -35,10 +44,11 @@ extension AgentService {
         } catch {
             if pinned { PinnedRootfs.unpin(containerID: id, paths: paths) }
             mounted.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
+            blockRoots.reversed().forEach { $0.remove() }
             throw error
         }
         let cgroup = CgroupV2.forContainer(id: id, cgroupsPath: spec.linux?.cgroupsPath)
-        await sandbox.addContainer(id, .init(cgroup: cgroup, storages: mounted))
+        await sandbox.addContainer(id, .init(cgroup: cgroup, storages: mounted, blockRoots: blockRoots))
     }
 
     /// The spec as crun must see it here: the rootfs is a guest path on the shared filesystem
@@ -60,6 +70,7 @@ extension AgentService {
         PinnedRootfs.unpin(containerID: request.containerID, paths: paths)
         if let record = await sandbox.removeContainer(request.containerID) {
             record.storages.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
+            record.blockRoots.reversed().forEach { $0.remove() }
         }
     }
 

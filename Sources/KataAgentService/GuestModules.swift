@@ -20,15 +20,22 @@ public final class GuestModules: Sendable {
     }
     private let state = Mutex(State())
     private let log: @Sendable (String) -> Void
+    /// Where the modules are; nil outside the agent's own image (nothing to load).
+    private let directory: String?
+    /// Modules loaded on demand so far (one loader at a time: the lock is held while loading).
+    private let onDemand = Mutex<Set<String>>([])
 
     /// A set with nothing to load (the agent runs outside its own guest image).
     public static let none: GuestModules = {
-        let modules = GuestModules(log: { _ in })
+        let modules = GuestModules(log: { _ in }, directory: nil)
         modules.finish()
         return modules
     }()
 
-    init(log: @escaping @Sendable (String) -> Void) { self.log = log }
+    init(log: @escaping @Sendable (String) -> Void, directory: String?) {
+        self.log = log
+        self.directory = directory
+    }
 
     /// Loads the channel's modules now and starts loading the rest.
     public static func load(listFile: String, directory: String, log: @escaping @Sendable (String) -> Void)
@@ -37,7 +44,7 @@ public final class GuestModules: Sendable {
         let names = GuestInit.moduleList(listFile)
         let split = names.firstIndex(of: channelDriver).map { $0 + 1 } ?? names.count
         GuestInit.loadModules(Array(names[..<split]), directory: directory).forEach(log)
-        let modules = GuestModules(log: log)
+        let modules = GuestModules(log: log, directory: directory)
         let rest = Array(names[split...])
         startDetachedThread {
             for name in rest {
@@ -89,6 +96,24 @@ public final class GuestModules: Sendable {
                 return done
             }
             if done { continuation.resume() }
+        }
+    }
+
+    /// The modules the boot leaves out, in load order: what a container root filesystem on a
+    /// block device needs (EROFS under dm-verity). They would cost boot time under TCG that a
+    /// sandbox sharing a directory never needs back.
+    public static let onDemandList = "/etc/kata-modules-on-demand"
+
+    /// Loads the on-demand modules, once each; fails naming the module that would not load.
+    public func loadOnDemand() throws {
+        guard let directory else { return }
+        try onDemand.withLock { loaded in
+            for name in GuestInit.moduleList(Self.onDemandList) where !loaded.contains(name) {
+                if let problem = GuestInit.loadModules([name], directory: directory).first {
+                    throw KataError(.system, problem)
+                }
+                loaded.insert(name)
+            }
         }
     }
 

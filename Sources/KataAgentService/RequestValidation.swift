@@ -45,6 +45,10 @@ enum RequestCheck {
 extension Grpc_Storage {
     func validate(_ paths: GuestPaths, field: String) throws {
         do {
+            if driver == BlockRootStorage.driver {
+                _ = try BlockRootStorage(self, root: paths.storageRoot)
+                return
+            }
             _ = try StorageMount(
                 driver: driver, source: source, fsType: fstype, options: options, mountPoint: mountPoint,
                 root: paths.storageRoot)

@@ -8,6 +8,8 @@ actor SandboxState {
         var cgroup: CgroupV2
         /// Mount points of the container's own storages, unmounted when it is removed.
         var storages: [String]
+        /// Block root filesystems (dm-verity + EROFS + overlay), removed after the storages.
+        var blockRoots: [BlockRootMount] = []
     }
 
     private(set) var sandboxID: String?

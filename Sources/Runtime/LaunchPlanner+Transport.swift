@@ -7,11 +7,16 @@ extension LaunchPlanner {
     struct Sharing {
         var shares: [SharedDirectory]
         var guestShare: GuestShare?
+        /// PCIe root ports for hot-plugged block devices.
+        var hotplugPorts: Int = 0
     }
 
-    /// `virtio-9p` shares the sandbox's directory; `none` shares nothing (container root
-    /// filesystems must then reach the guest another way: `Sandbox.createContainer` refuses until
-    /// block-device root filesystems exist); `virtio-fs` (upstream's default) is refused while this
+    /// Root ports a sandbox without a share gets at least: one a container root filesystem.
+    static let minimumBlockRootPorts = 8
+
+    /// `virtio-9p` shares the sandbox's directory (and gets `pcie_root_port` ports); `none`
+    /// shares nothing: each container's root filesystem arrives as a hot-plugged read-only
+    /// block device (`RootfsImage`), so the VM gets enough PCIe root ports; `virtio-fs` (upstream's default) is refused while this
     /// runtime runs no virtiofsd.
     func sharing(_ request: LaunchRequest) throws -> Sharing {
         let q = configuration.hypervisor
@@ -22,9 +27,17 @@ extension LaunchPlanner {
                     SharedDirectory(
                         hostPath: request.paths.sharedDirectory, tag: Self.shareTag,
                         readOnly: request.shareReadOnly)
-                ], guestShare: GuestShare(tag: Self.shareTag, msize: UInt32(clamping: q.msize9p)))
+                ], guestShare: GuestShare(tag: Self.shareTag, msize: UInt32(clamping: q.msize9p)),
+                hotplugPorts: q.machineType == "q35" ? q.pcieRootPort : 0)
         case "none":
-            return Sharing(shares: [], guestShare: nil)
+            guard q.machineType == "q35" else {
+                throw KataError(
+                    .invalidConfig,
+                    "hypervisor.qemu.shared_fs = \"none\" hot-plugs container root filesystems into PCIe "
+                        + "root ports, which machine_type \"\(q.machineType)\" lacks; use \"q35\"")
+            }
+            return Sharing(
+                shares: [], guestShare: nil, hotplugPorts: max(q.pcieRootPort, Self.minimumBlockRootPorts))
         default:
             throw KataError(
                 .unsupported,

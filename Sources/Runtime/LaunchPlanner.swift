@@ -79,7 +79,7 @@ public struct LaunchPlanner: Sendable {
             initdata = PlannedInitdata(
                 binding: binding, diskPath: request.paths.initdataImage, gzip: decoded.gzip)
         }
-        let vm = VirtualMachineDescription(
+        var vm = VirtualMachineDescription(
             sandboxID: request.sandboxID, runDirectory: request.paths.vmDirectory, hypervisorPath: q.path,
             machineType: q.machineType, accelerator: accelerator, cpuModel: cpu.model,
             cpuFeatures: cpu.features,
@@ -90,6 +90,7 @@ public struct LaunchPlanner: Sendable {
             seccompSandbox: q.seccompSandbox.isEmpty ? nil : q.seccompSandbox,
             confidential: confidential,
             readOnlyDisks: initdata.map { [ReadOnlyDisk(id: Self.initdataDiskID, path: $0.diskPath)] } ?? [])
+        vm.hotplugPorts = sharing.hotplugPorts
         // Measured from the very description the backend will launch.
         var measurement = try ExpectedMeasurement.compute(
             for: vm, hostCPUSignature: host.cpuSignature, qemuVersion: qemu?.version,

@@ -28,8 +28,12 @@ public actor Sandbox {
     public nonisolated let agent: any KataAgent
     /// The backend serves the share read-only (the guest cannot create mount points in a root).
     public nonisolated let shareReadOnly: Bool
-    private var state: SandboxState
-    private let logger: Logger
+    var state: SandboxState
+    let logger: Logger
+    /// Containers whose root filesystem is a hot-plugged image (`shared_fs = "none"`).
+    var blockRoots: [String: BlockRoot] = [:]
+    /// Names hot-plugged devices (QEMU's node names are short: the container id is not one).
+    var nextDeviceNumber = 0
     private nonisolated let watchdog: SandboxWatchdog
 
     private init(
@@ -136,12 +140,9 @@ public actor Sandbox {
         async throws
     {
         try Identifier.validate(containerID, field: "container id")
-        guard configuration.hypervisor.sharedFS != "none" else {
-            throw KataError(
-                .unsupported,
-                "container \(containerID): hypervisor.qemu.shared_fs = \"none\" shares no host directory "
-                    + "into this sandbox, and root filesystems on block devices are not supported yet, so "
-                    + "the container's root filesystem cannot reach the guest")
+        if plan.guestShare == nil {
+            return try await createBlockRootedContainer(
+                id: containerID, spec: spec, rootfs: rootfs, bundle: bundle)
         }
         let target = paths.hostRootfs(container: containerID)
         let shareTarget = try paths.rootfsTarget(container: containerID)
@@ -167,6 +168,16 @@ public actor Sandbox {
 
     /// Removes the container in the guest and its shared root filesystem on the host.
     public func removeContainer(id containerID: String) async throws {
+        if let device = blockRoots[containerID] {
+            do {
+                try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
+            } catch {
+                await detach(device, container: containerID)
+                throw error
+            }
+            await detach(device, container: containerID)
+            return
+        }
         defer {
             Self.unmount(paths.hostRootfs(container: containerID), paths: paths, logger: logger)
             removeTree("\(paths.sharedDirectory)/\(containerID)")
@@ -191,6 +202,9 @@ public actor Sandbox {
         }
         await agent.close()
         await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
+        // The VM is gone, and with it every device it held: only the cache references remain.
+        paths.imageCache.releaseAll(sandbox: id)
+        blockRoots = [:]
         for mount in state.mounts.reversed() { Self.unmount(mount, paths: paths, logger: logger) }
         Self.removeDirectories(paths)
         logger.info("sandbox stopped")
@@ -204,6 +218,7 @@ public actor Sandbox {
             return
         }
         guard let state = try? SandboxState.load(paths) else {
+            paths.imageCache.releaseAll(sandbox: paths.sandboxID)
             removeDirectories(paths)
             return
         }
@@ -213,6 +228,7 @@ public actor Sandbox {
             logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
         }
         for mount in state.mounts.reversed() { unmount(mount, paths: paths, logger: logger) }
+        paths.imageCache.releaseAll(sandbox: paths.sandboxID)
         removeDirectories(paths)
     }
 
@@ -242,12 +258,12 @@ public actor Sandbox {
         }
     }
 
-    private func mountAll(_ mounts: [RootfsMount], at target: ShareTarget) throws {
+    func mountAll(_ mounts: [RootfsMount], at target: ShareTarget) throws {
         // Several mounts stack on the same target (containerd's layered form).
         for mount in mounts { try mount.mount(at: target) }
     }
 
-    private func forget(_ containerID: String, mount: String) {
+    func forget(_ containerID: String, mount: String) {
         state.containers.removeAll { $0 == containerID }
         state.mounts.removeAll { $0 == mount }
         try? state.save()

@@ -37,5 +37,8 @@ public struct SandboxPaths: Sendable, Equatable, Codable {
     public func rootfsTarget(container: String) throws -> ShareTarget {
         try ShareTarget(root: sharedDirectory, components: [container, "rootfs"])
     }
+    /// Built root filesystem images (`shared_fs = "none"`), shared by the sandboxes of this
+    /// shared root. ".rootfs-images" is no sandbox id (an id starts with a letter or digit).
+    package var imageCache: RootfsImageCache { RootfsImageCache(root: "\(sharedRoot)/.rootfs-images") }
     public func guestRootfs(container: String) -> String { "\(Self.guestSharedMount)/\(container)/rootfs" }
 }

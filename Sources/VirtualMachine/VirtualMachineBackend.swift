@@ -23,4 +23,21 @@ public protocol RunningVirtualMachine: Sendable {
     func stop(timeout: Duration) async
     /// Returns when the VM has exited, with a description of how.
     func waitForExit() async -> String
+    /// Hot-plugs the host file `path` as a read-only virtio block device named `id` and returns
+    /// where the guest finds it. A failed attach leaves nothing attached.
+    func attachReadOnlyBlockDevice(id: String, path: String, timeout: Duration) async throws -> GuestPCIPath
+    /// Unplugs what `attachReadOnlyBlockDevice` attached as `id` (the guest must let go of it first).
+    func detachBlockDevice(id: String, timeout: Duration) async throws
+}
+
+extension RunningVirtualMachine {
+    public func attachReadOnlyBlockDevice(id: String, path: String, timeout: Duration) async throws
+        -> GuestPCIPath
+    {
+        throw KataError(.unsupported, "this hypervisor backend cannot hot-plug block devices")
+    }
+
+    public func detachBlockDevice(id: String, timeout: Duration) async throws {
+        throw KataError(.unsupported, "this hypervisor backend cannot hot-plug block devices")
+    }
 }

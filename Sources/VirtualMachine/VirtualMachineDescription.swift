@@ -35,6 +35,9 @@ public struct VirtualMachineDescription: Sendable, Equatable, Codable {
     public var confidential: ConfidentialLaunch?
     /// Disk images the guest may read and never write (the initdata disk), attached at launch.
     public var readOnlyDisks: [ReadOnlyDisk]
+    /// Empty PCIe root ports for block devices hot-plugged later (container root filesystems
+    /// when no directory is shared); 0: none.
+    public var hotplugPorts: Int = 0
 
     public init(
         sandboxID: String, runDirectory: String, hypervisorPath: String, machineType: String = "q35",

@@ -172,6 +172,13 @@ import VirtualMachine
         configuration.hypervisor.sharedFS = "none"
         let result = try plan(configuration, on: host)
         #expect(result.vm.shares.isEmpty && result.guestShare == nil)
+        // Container root filesystems arrive as hot-plugged disks: root ports to plug them into.
+        #expect(result.vm.hotplugPorts == LaunchPlanner.minimumBlockRootPorts)
+        configuration.hypervisor.pcieRootPort = 12
+        #expect(try plan(configuration, on: host).vm.hotplugPorts == 12)
+        configuration.hypervisor.machineType = "pc"
+        let message = refusal(.invalidConfig) { try plan(configuration, on: host) }
+        #expect(message.contains("machine_type \"pc\""), "\(message)")
     }
 
     @Test(arguments: ["virtio-fs", "virtio-fs-nydus"])

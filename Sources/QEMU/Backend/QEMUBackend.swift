@@ -31,12 +31,14 @@ public struct QEMUBackend: VirtualMachineBackend {
 public final class QEMUVirtualMachine: RunningVirtualMachine {
     public let instance: QEMUInstance
     public let launchDescription: VirtualMachineDescription
+    let ports: HotplugPorts
 
     public var pid: Int32 { instance.pid }
 
     init(instance: QEMUInstance, launchDescription: VirtualMachineDescription) {
         self.instance = instance
         self.launchDescription = launchDescription
+        ports = HotplugPorts(count: launchDescription.hotplugPorts)
     }
 
     public func stop(timeout: Duration) async { _ = await instance.stop(timeout: timeout) }

@@ -17,7 +17,8 @@ extension QEMUCommandLine {
             kernel: KernelBoot(kernel: vm.kernel, initrd: vm.initrd, commandLine: vm.kernelCommandLine),
             devices: Self.agentDevices(vm.agentChannel) + Self.shareDevices(vm.shares)
                 + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? [])
-                + Self.readOnlyDiskDevices(vm.readOnlyDisks),
+                // Root ports take fixed slots: before any device QEMU places itself.
+                + Self.hotplugPorts(vm.hotplugPorts) + Self.readOnlyDiskDevices(vm.readOnlyDisks),
             consoleLog: SerialConsoleLog(path: vm.consoleLogPath), seccompSandbox: vm.seccompSandbox)
         if let confidential = vm.confidential {
             apply(try Self.confidentialGuest(confidential, vm: vm))
@@ -49,6 +50,16 @@ extension QEMUCommandLine {
     /// behind virtio-blk-pci: QEMU opens the file read-only and the guest cannot write it.
     static func readOnlyDiskDevices(_ disks: [ReadOnlyDisk]) -> [any QEMUArgumentConvertible] {
         disks.map { VirtioBlock(id: $0.id, path: $0.path, format: .raw, readOnly: true) }
+    }
+
+    /// Empty root ports at fixed slots of bus 0 (`HotplugPorts`), so a hot-plugged device's
+    /// guest PCI path is known before the guest sees it.
+    static func hotplugPorts(_ count: Int) -> [any QEMUArgumentConvertible] {
+        (0..<min(max(count, 0), HotplugPorts.maxPorts)).map { index in
+            PCIeRootPort(
+                id: HotplugPorts.portID(index), chassis: 1, slot: index + 1,
+                address: "0x" + String(HotplugPorts.firstSlot + index, radix: 16))
+        }
     }
 
     /// The object for the description's launch options. Firmware and KVM are checked again

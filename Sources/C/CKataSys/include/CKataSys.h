@@ -69,4 +69,13 @@ int ckata_open_beneath(int dirfd, const char *path, int flags, unsigned int mode
 /// share a device number but never a mount id. Returns 0 or -errno (-ENOSYS: kernel too old).
 int ckata_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
 
+/// Device-mapper ioctls on an open control device (/dev/mapper/control's misc device):
+/// create a named device, load a one-target table (`sectors` long, read-only when asked),
+/// resume it (returns its block device number), remove it. Each returns 0 or -errno.
+int ckata_dm_create(int control, const char *name);
+int ckata_dm_load_table(int control, const char *name, const char *target, uint64_t sectors, const char *params,
+                        int readonly);
+int ckata_dm_resume(int control, const char *name, uint32_t *dev_major, uint32_t *dev_minor);
+int ckata_dm_remove(int control, const char *name);
+
 #endif
