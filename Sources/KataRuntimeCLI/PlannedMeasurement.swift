@@ -129,10 +129,11 @@ struct PlannedMeasurement {
             }
             return .object(members)
         }
-        var members: [(String, JSONValue)] = [
-            ("mode", .string(measurement.mode.rawValue)), ("algorithm", .string(measurement.algorithm)),
-            ("measurement", .string(measurement.measurement)), ("inputs", .array(inputs)),
-        ] + (measurement.tdx?.jsonMembers ?? [])
+        var members: [(String, JSONValue)] =
+            [
+                ("mode", .string(measurement.mode.rawValue)), ("algorithm", .string(measurement.algorithm)),
+                ("measurement", .string(measurement.measurement)), ("inputs", .array(inputs)),
+            ] + (measurement.tdx?.jsonMembers ?? [])
         if let initdata = measurement.initdata {
             members.append(
                 (

@@ -31,7 +31,9 @@ enum ReferenceValues {
                 if let digest = tdx.digest(of: name) { values.append((name, digest)) }
             }
         }
-        if let initdata = measurement.initdata, let value = initdata.value { values.append(("init_data", value)) }
+        if let initdata = measurement.initdata, let value = initdata.value {
+            values.append(("init_data", value))
+        }
         let payload = JSONValue.object(values.map { ($0.0, .array([.string($0.1)])) }).compact()
         return JSONValue.object([
             ("version", .string("0.1.0")), ("type", .string("sample")),

@@ -17,6 +17,35 @@ import Testing
         return dir
     }
 
+    /// Opens a FIFO for writing without blocking a thread of the cooperative pool (the relay
+    /// that reads it needs one): retries a non-blocking open until the reader is there.
+    func openWriter(_ path: String) async throws -> Int32 {
+        for _ in 0..<2000 {
+            let fd = open(path, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { return fd }
+            guard errno == ENXIO else { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("no reader opened \(path)")
+        return -1
+    }
+
+    /// Writes everything to a non-blocking writer, yielding while the FIFO is full.
+    func writeAll(_ fd: Int32, _ bytes: [UInt8]) async throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                offset += n
+            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                try await Task.sleep(for: .milliseconds(1))
+            } else {
+                Issue.record("write failed: errno \(errno)")
+                return
+            }
+        }
+    }
+
     /// CloseIO right after a write, with the writer still open: every byte written before it
     /// reaches the agent, and only then is stdin closed.
     @Test func closeStdinDeliversWhatWasWrittenBeforeIt() async throws {
@@ -31,18 +60,12 @@ import Testing
                 paths: .init(stdin: path, stdout: "", stderr: "", terminal: false),
                 agent: agent)
             io.start()
-            let writer = open(path, O_WRONLY)
+            let writer = try await openWriter(path)
             #expect(writer >= 0)
             let payload =
                 Array("round \(round): ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 100_000)
                 + Array("tail".utf8)
-            var offset = 0
-            while offset < payload.count {
-                let n = payload[offset...].withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                offset += n
-                if offset < payload.count && n > 0 { try await Task.sleep(for: .milliseconds(1)) }
-            }
+            try await writeAll(writer, payload)
             // The FIFO holds at most 64 KiB: the rest was written as the relay read it.
             try await within(.seconds(5)) { await io.closeStdin() }
             close(writer)
@@ -63,9 +86,9 @@ import Testing
             agent: agent)
         io.start()
         for line in ["first\n", "second\n", "third\n"] {
-            let writer = open(path, O_WRONLY)
+            let writer = try await openWriter(path)
             #expect(writer >= 0)
-            _ = line.withCString { write(writer, $0, strlen($0)) }
+            try await writeAll(writer, Array(line.utf8))
             close(writer)
             try await Task.sleep(for: .milliseconds(50))
         }
