@@ -64,7 +64,8 @@ extension FirmwareGUID {
     public static let svsmInfo = FirmwareGUID(known: "a789a612-0597-4c4b-a49f-cbb1fe9d1ddd")
 }
 
-func hexValue(_ character: UInt8) -> UInt8? {
+/// The value of one hex digit (either case), nil for any other byte.
+package func hexValue(_ character: UInt8) -> UInt8? {
     switch character {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
@@ -75,7 +76,8 @@ func hexValue(_ character: UInt8) -> UInt8? {
 
 private let hexDigits = Array("0123456789abcdef".utf8)
 
-func hexByte(_ byte: UInt8) -> String {
+/// One byte as two lower-case hex digits.
+package func hexByte(_ byte: UInt8) -> String {
     String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xf)]], as: UTF8.self)
 }
 

@@ -41,9 +41,9 @@ public enum PCIBlockDevice {
 
     /// The disk at `path` now, or nil while it is not (fully) there.
     public static func find(_ path: GuestPCIPath, sysfs: String) throws -> Found? {
-        var directory = "\(sysfs)/0000:00:\(hex(path.slots[0])).0"
+        var directory = "\(sysfs)/0000:00:\(GuestPCIPath.slotText(path.slots[0])).0"
         for slot in path.slots.dropFirst() {
-            let suffix = ":\(hex(slot)).0"
+            let suffix = ":\(GuestPCIPath.slotText(slot)).0"
             guard
                 let child = ((try? directoryEntries(directory)) ?? []).sorted().first(where: {
                     isPCIName($0, suffix: suffix)
@@ -67,10 +67,6 @@ public enum PCIBlockDevice {
                 .malformedInput, "\(blockDirectory)/\(disk)/dev: not MAJOR:MINOR: \(dev.debugDescription)")
         }
         return Found(name: disk, major: major, minor: minor)
-    }
-
-    static func hex(_ slot: UInt8) -> String {
-        slot < 16 ? "0" + String(slot, radix: 16) : String(slot, radix: 16)
     }
 
     /// "0000:BB:SS.0" with the wanted ":SS.0".

@@ -1,3 +1,5 @@
+import Firmware
+
 /// The initdata document's TOML, read by one strict parser shared by the host (before the VM
 /// starts) and the guest agent (from the initdata disk).
 ///
@@ -74,7 +76,7 @@ private struct Parser {
             while let byte = current, byte != UInt8(ascii: "\n") {
                 if byte == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { break }
                 guard byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7f) else {
-                    throw fail("control character 0x\(hex(byte)) in a comment")
+                    throw fail("control character 0x\(hexByte(byte)) in a comment")
                 }
                 index += 1
             }
@@ -279,7 +281,7 @@ private struct Parser {
     mutating func unicodeEscape(digits: Int) throws(InitdataProblem) -> [UInt8] {
         var value: UInt32 = 0
         for _ in 0..<digits {
-            guard let byte = current, let digit = hexDigit(byte) else {
+            guard let byte = current, let digit = hexValue(byte) else {
                 throw fail("\\u and \\U take \(digits) hexadecimal digits")
             }
             value = value << 4 | UInt32(digit)
@@ -299,7 +301,7 @@ private struct Parser {
             throw fail("line break inside a single-line string")
         }
         guard byte == 0x09 || (byte >= 0x20 && byte != 0x7f) else {
-            throw fail("control character 0x\(hex(byte)) in a string")
+            throw fail("control character 0x\(hexByte(byte)) in a string")
         }
     }
 
@@ -313,20 +315,6 @@ private struct Parser {
     }
 
     func describe(_ byte: UInt8) -> String {
-        byte >= 0x21 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(hex(byte))"
-    }
-}
-
-private func hex(_ byte: UInt8) -> String {
-    let text = String(byte, radix: 16)
-    return text.count == 1 ? "0" + text : text
-}
-
-private func hexDigit(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
+        byte >= 0x21 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(hexByte(byte))"
     }
 }

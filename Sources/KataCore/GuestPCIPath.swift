@@ -31,8 +31,11 @@ public struct GuestPCIPath: Sendable, Equatable, Codable, CustomStringConvertibl
         try self.init(slots: slots)
     }
 
-    public var description: String {
-        slots.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: "/")
+    public var description: String { slots.map(Self.slotText).joined(separator: "/") }
+
+    /// One slot as the path and sysfs write it: two lower-case hex digits.
+    public static func slotText(_ slot: UInt8) -> String {
+        slot < 16 ? "0" + String(slot, radix: 16) : String(slot, radix: 16)
     }
 }
 
