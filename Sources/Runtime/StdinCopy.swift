@@ -13,11 +13,12 @@ import Synchronization
 /// then is the process's stdin closed in the guest. So nothing written before CloseIO is lost.
 /// The FIFO is opened read-write, as runc's shim holds it: a client that closes its end (or
 /// dies) and a client that re-attaches later write into one stream; only CloseIO ends it.
+/// Opened read-write, a FIFO's open never waits for a writer, so no cancellable open is needed.
 final class StdinCopy: Sendable {
     let agent: any KataAgent
     let containerID: String
     let execID: String
-    private let opener: FIFOOpener
+    let path: String
     /// The pipe that asks the reader to finish; nil once the copy has ended.
     private let wake: Mutex<(read: Int32, write: Int32)?>
     private let done = Latch()
@@ -26,7 +27,7 @@ final class StdinCopy: Sendable {
         self.agent = agent
         self.containerID = containerID
         self.execID = execID
-        opener = FIFOOpener(path: path, flags: O_RDWR)
+        self.path = path
         var fds: [Int32] = [-1, -1]
         let ok = ckata_pipe_cloexec(&fds) == 0
         // A full wake pipe must never block the caller: one byte in it is enough.
@@ -53,15 +54,11 @@ final class StdinCopy: Sendable {
     /// CloseIO: returns once what was written before it reached the agent and stdin is closed.
     func close() async {
         requestEnd()
-        opener.cancel()  // still waiting for a writer: there is nothing to forward
         await done.wait()
     }
 
     /// Teardown: stop as soon as possible.
-    func cancel() {
-        requestEnd()
-        opener.cancel()
-    }
+    func cancel() { requestEnd() }
 
     private func requestEnd() {
         wake.withLock { pipe in
@@ -72,7 +69,8 @@ final class StdinCopy: Sendable {
     }
 
     private func copy() async {
-        guard let fd = try? await opener.open() else { return }
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return }
         defer { Glibc.close(fd) }
         guard let wakeFD = wake.withLock({ $0?.read }) else { return }
         while let chunk = await Self.readChunk(fd, wake: wakeFD), !chunk.isEmpty {
