@@ -1,3 +1,5 @@
+import KataCore
+
 /// A GUID as firmware stores it: the first three fields little-endian, the last eight bytes as
 /// written ("mixed-endian", the byte order of EFI_GUID and Python's `uuid.bytes_le`).
 ///
@@ -18,15 +20,8 @@ public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
         guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return nil }
         var canonical: [UInt8] = []
         for group in groups {
-            let digits = Array(group.utf8)
-            var index = 0
-            while index < digits.count {
-                guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
-                    return nil
-                }
-                canonical.append(high << 4 | low)
-                index += 2
-            }
+            guard let bytes = Hex.decode(group) else { return nil }
+            canonical += bytes
         }
         // Text order is big-endian; the first three fields are stored little-endian.
         bytes =
@@ -43,7 +38,7 @@ public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         let canonical =
             bytes[0..<4].reversed() + bytes[4..<6].reversed() + bytes[6..<8].reversed() + bytes[8..<16]
-        let hex = canonical.map { hexByte($0) }
+        let hex = canonical.map { Hex.byte($0) }
         return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
             + hex[8..<10].joined() + "-" + hex[10..<16].joined()
     }
@@ -64,29 +59,5 @@ extension FirmwareGUID {
     public static let svsmInfo = FirmwareGUID(known: "a789a612-0597-4c4b-a49f-cbb1fe9d1ddd")
 }
 
-/// The value of one hex digit (either case), nil for any other byte.
-package func hexValue(_ character: UInt8) -> UInt8? {
-    switch character {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-    default: return nil
-    }
-}
-
-private let hexDigits = Array("0123456789abcdef".utf8)
-
-/// One byte as two lower-case hex digits.
-package func hexByte(_ byte: UInt8) -> String {
-    String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xf)]], as: UTF8.self)
-}
-
 /// Lower-case hex of bytes, as printed by measurement tools.
-public func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    var text: [UInt8] = []
-    for byte in bytes {
-        text.append(hexDigits[Int(byte >> 4)])
-        text.append(hexDigits[Int(byte & 0xf)])
-    }
-    return String(decoding: text, as: UTF8.self)
-}
+public func hexString(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }

@@ -1,4 +1,4 @@
-import Firmware
+import KataCore
 
 /// The initdata document's TOML, read by one strict parser shared by the host (before the VM
 /// starts) and the guest agent (from the initdata disk).
@@ -76,7 +76,7 @@ private struct Parser {
             while let byte = current, byte != UInt8(ascii: "\n") {
                 if byte == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { break }
                 guard byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7f) else {
-                    throw fail("control character 0x\(hexByte(byte)) in a comment")
+                    throw fail("control character 0x\(Hex.byte(byte)) in a comment")
                 }
                 index += 1
             }
@@ -281,7 +281,7 @@ private struct Parser {
     mutating func unicodeEscape(digits: Int) throws(InitdataProblem) -> [UInt8] {
         var value: UInt32 = 0
         for _ in 0..<digits {
-            guard let byte = current, let digit = hexValue(byte) else {
+            guard let byte = current, let digit = Hex.value(byte) else {
                 throw fail("\\u and \\U take \(digits) hexadecimal digits")
             }
             value = value << 4 | UInt32(digit)
@@ -301,7 +301,7 @@ private struct Parser {
             throw fail("line break inside a single-line string")
         }
         guard byte == 0x09 || (byte >= 0x20 && byte != 0x7f) else {
-            throw fail("control character 0x\(hexByte(byte)) in a string")
+            throw fail("control character 0x\(Hex.byte(byte)) in a string")
         }
     }
 
@@ -315,6 +315,6 @@ private struct Parser {
     }
 
     func describe(_ byte: UInt8) -> String {
-        byte >= 0x21 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(hexByte(byte))"
+        byte >= 0x21 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(Hex.byte(byte))"
     }
 }

@@ -72,7 +72,7 @@ extension QEMUConfig {
         -> Field
     {
         optionalStringField(key, path) { (text) throws(FieldProblem) in
-            guard let bytes = hexBytes(text), bytes.count == 48 else {
+            guard let bytes = Hex.decode(text), bytes.count == 48 else {
                 throw FieldProblem("expected 96 hex digits (48 bytes)")
             }
             return bytes
@@ -90,28 +90,6 @@ extension QEMUConfig {
                 guard case .string(let text) = value else { return }
                 config[keyPath: path] = text.isEmpty ? nil : try decode(text)
             }, annotation: nil)
-    }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Upstream keys (Go runtime `katautils` and the shipped `configuration-qemu*.toml.in`) that this

@@ -184,8 +184,8 @@ func hexBytes(_ text: String) throws -> [UInt8] {
     var iterator = text.unicodeScalars.makeIterator()
     while let scalar = iterator.next() {
         if scalar.properties.isWhitespace && scalar.isASCII { continue }
-        guard let high = scalar.isASCII ? hexValue(UInt8(scalar.value)) : nil,
-            let next = iterator.next(), next.isASCII, let low = hexValue(UInt8(next.value))
+        guard let high = scalar.isASCII ? Hex.value(UInt8(scalar.value)) : nil,
+            let next = iterator.next(), next.isASCII, let low = Hex.value(UInt8(next.value))
         else {
             throw refusal("--snp-ovmf-hash: '\(text)' is not a hex string")
         }

@@ -24,7 +24,7 @@ extension KataUUID: CustomStringConvertible, LosslessStringConvertible {
                 }
                 continue
             }
-            guard let nibble = Self.hexValue(character) else {
+            guard let nibble = Hex.value(character) else {
                 throw KataError(
                     .malformedInput,
                     "UUID \"\(text)\": invalid hex digit \(Self.quoted(character)) at position \(position)")
@@ -47,26 +47,12 @@ extension KataUUID: CustomStringConvertible, LosslessStringConvertible {
 
     /// The lowercase canonical form.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output = [UInt8]()
-        output.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 {
-                output.append(UInt8(ascii: "-"))
-            }
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        let hex = Hex.encode(bytes)
+        // Hyphens after bytes 4, 6, 8 and 10: digit offsets 8, 12, 16 and 20.
+        return [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
+            hex.dropFirst(16).prefix(4), hex.dropFirst(20),
+        ].joined(separator: "-")
     }
 
     private static func quoted(_ byte: UInt8) -> String {
