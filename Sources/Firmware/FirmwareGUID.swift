@@ -1,9 +1,9 @@
 import KataCore
+import KataUUID
 
 /// A GUID as firmware stores it: the first three fields little-endian, the last eight bytes as
-/// written ("mixed-endian", the byte order of EFI_GUID and Python's `uuid.bytes_le`).
-///
-/// Kept local to Firmware until KataUUID lands; the lead reconciles the two.
+/// written ("mixed-endian", the byte order of EFI_GUID and Python's `uuid.bytes_le`). The text
+/// form is KataUUID's; only the byte order differs.
 public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
     /// The 16 bytes in image order.
     public let bytes: [UInt8]
@@ -16,17 +16,8 @@ public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
     public init?(_ text: String) {
-        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return nil }
-        var canonical: [UInt8] = []
-        for group in groups {
-            guard let bytes = Hex.decode(group) else { return nil }
-            canonical += bytes
-        }
-        // Text order is big-endian; the first three fields are stored little-endian.
-        bytes =
-            canonical[0..<4].reversed() + canonical[4..<6].reversed() + canonical[6..<8].reversed()
-            + canonical[8..<16]
+        guard let uuid = try? KataUUID(parsing: text) else { return nil }
+        bytes = Self.swapFields(uuid.bytes)
     }
 
     /// A GUID written in source code; a typo is a programming error.
@@ -35,12 +26,17 @@ public struct FirmwareGUID: Hashable, Sendable, CustomStringConvertible {
         self = guid
     }
 
-    public var description: String {
-        let canonical =
-            bytes[0..<4].reversed() + bytes[4..<6].reversed() + bytes[6..<8].reversed() + bytes[8..<16]
-        let hex = canonical.map { Hex.byte($0) }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
-            + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+    /// The same GUID as a KataUUID (RFC 4122 byte order).
+    public var uuid: KataUUID {
+        // Both hold exactly 16 bytes, so the conversion cannot fail.
+        (try? KataUUID(bytes: Self.swapFields(bytes))) ?? .zero
+    }
+
+    public var description: String { uuid.description }
+
+    /// Reverses the first three fields (4, 2 and 2 bytes): big-endian text order <-> image order.
+    private static func swapFields(_ bytes: [UInt8]) -> [UInt8] {
+        bytes[0..<4].reversed() + bytes[4..<6].reversed() + bytes[6..<8].reversed() + bytes[8..<16]
     }
 }
 
