@@ -90,20 +90,8 @@ struct PlannedMeasurement {
     private func hostProbe() throws -> HostProbe {
         let filesystem = HostFilesystem(root: options.hostRoot)
         guard !options.hostCPUID.isEmpty else { return HostProbe(filesystem: filesystem) }
-        var leaves: [UInt32: CPUIDRegisters] = [:]
-        for item in options.hostCPUID {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            let registers = parts.count == 2 ? parts[1].split(separator: ",").compactMap { hex($0) } : []
-            guard parts.count == 2, let leaf = hex(parts[0]), registers.count == 4 else {
-                throw refusal("--host-cpuid \(item): expected LEAF=EAX,EBX,ECX,EDX in hex")
-            }
-            leaves[leaf] = CPUIDRegisters(
-                eax: registers[0], ebx: registers[1], ecx: registers[2], edx: registers[3])
-        }
-        let fixed = leaves
-        return HostProbe(filesystem: filesystem) { leaf, _ in
-            fixed[leaf] ?? CPUIDRegisters(eax: 0, ebx: 0, ecx: 0, edx: 0)
-        }
+        return try HostProbe.described(
+            filesystem: filesystem, cpuidLeaves: options.hostCPUID, option: "--host-cpuid")
     }
 
     private func recorded(_ sandbox: String) throws -> ExpectedMeasurement {
@@ -156,9 +144,4 @@ struct PlannedMeasurement {
             }
         return "\(initdata.algorithm) \(initdata.digest) \(bound)"
     }
-}
-
-private func hex(_ text: Substring) -> UInt32? {
-    let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? text.dropFirst(2) : text
-    return UInt32(digits, radix: 16)
 }

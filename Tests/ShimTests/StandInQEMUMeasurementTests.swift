@@ -74,7 +74,7 @@ import Testing
         let root = host.directory + "/shim-\(UUID().uuidString.prefix(6))"
         let records = LogRecords()
         let logger = Logger(label: "test.stand-in") { _ in RecordingLogHandler(records: records) }
-        let probe = host.probe
+        let probe = try host.probe
         let service = TaskService(
             namespace: "test", shimID: "shim",
             events: EventPublisher(address: "", namespace: "test", logger: logger),

@@ -59,15 +59,10 @@ package final class ProofHost {
 
     /// The host as the planner sees it: this tree and the fake CPUID leaves.
     package var probe: HostProbe {
-        var leaves: [UInt32: CPUIDRegisters] = [:]
-        for item in cpuid {
-            let parts = item.split(separator: "=")
-            let values = parts[1].split(separator: ",").map { UInt32($0, radix: 16) ?? 0 }
-            let leaf = UInt32(parts[0].dropFirst(2), radix: 16) ?? 0
-            leaves[leaf] = CPUIDRegisters(eax: values[0], ebx: values[1], ecx: values[2], edx: values[3])
+        get throws {
+            try HostProbe.described(
+                filesystem: HostFilesystem(root: root), cpuidLeaves: cpuid, option: "ProofHost.cpuid")
         }
-        let fixed = leaves
-        return HostProbe(filesystem: HostFilesystem(root: root)) { leaf, _ in fixed[leaf] }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
