@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "kata-runtime", targets: ["KataRuntimeMain"]),
         .executable(name: "containerd-shim-kata-v2", targets: ["ShimMain"]),
         .executable(name: "kata-agent", targets: ["KataAgentMain"]),
+        .executable(name: "kata-monitor", targets: ["KataMonitorMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,7 @@ let package = Package(
         // of ICU data into the guest agent.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C system libraries (pkg-config) and our small C shim for syscalls/ioctls.
@@ -139,6 +141,15 @@ let package = Package(
                 "Agent", "OCI", "CKataSys", "Initdata", .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: Local HTTP (the shim's management socket, kata-monitor's listener and its client)
+        .target(
+            name: "LocalHTTP",
+            dependencies: [
+                "KataCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+
         // MARK: containerd-shim-kata-v2
         .target(
             name: "Shim",
@@ -146,7 +157,7 @@ let package = Package(
                 "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "VirtualMachine",
                 "QEMU",
                 "Host", "Agent", "OCI", "TTRPC",
-                "Protocols",
+                "Protocols", "LocalHTTP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,6 +181,17 @@ let package = Package(
         .executableTarget(
             name: "KataRuntimeMain", dependencies: ["KataRuntimeCLI"],
             path: "Sources/kata-runtime"),
+        // kata-monitor: one Prometheus endpoint for every sandbox on the node.
+        .target(
+            name: "KataMonitor",
+            dependencies: [
+                "KataCore", "CKataSys", "KataLog", "LocalHTTP", "Runtime",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "KataMonitorMain", dependencies: ["KataMonitor"], path: "Sources/kata-monitor"),
         // `make bench-ttrpc`: ttrpc round trips over a unix socket (not part of the tests).
         .executableTarget(
             name: "ttrpc-bench",
@@ -213,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "ShimTests",
             dependencies: [
-                "TestFixtures", "QEMU", "Initdata",
+                "TestFixtures", "QEMU", "Initdata", "LocalHTTP",
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
@@ -227,6 +249,8 @@ let package = Package(
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore", "TTRPC", "Protocols"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(
+            name: "KataMonitorTests", dependencies: ["KataMonitor", "LocalHTTP", "Runtime", "KataCore"]),
         .testTarget(
             name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),

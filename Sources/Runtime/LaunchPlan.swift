@@ -14,15 +14,18 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     /// The pod's initdata (`cc_init_data`): its digest, how the launch binds it, and the disk
     /// the sandbox writes before the VM starts; nil without the annotation.
     public var initdata: PlannedInitdata?
+    /// The Kubernetes pod this sandbox is (from the CRI annotations); nil outside the CRI.
+    public var pod: PodIdentity?
 
     public init(
         vm: VirtualMachineDescription, guestShare: GuestShare?, measurement: ExpectedMeasurement?,
-        initdata: PlannedInitdata? = nil
+        initdata: PlannedInitdata? = nil, pod: PodIdentity? = nil
     ) {
         self.vm = vm
         self.guestShare = guestShare
         self.measurement = measurement
         self.initdata = initdata
+        self.pod = pod
     }
 }
 

@@ -97,7 +97,8 @@ public struct LaunchPlanner: Sendable {
             tdxFirmwareRelease: q.tdx.firmwareEDK2Release)
         measurement?.initdata = initdata?.binding
         return LaunchPlan(
-            vm: vm, guestShare: sharing.guestShare, measurement: measurement, initdata: initdata)
+            vm: vm, guestShare: sharing.guestShare, measurement: measurement, initdata: initdata,
+            pod: PodIdentity(annotations: request.annotations))
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

@@ -82,6 +82,7 @@ public actor Sandbox {
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
         state.measurement = plan.measurement
+        state.pod = plan.pod
         try makeDirectories(paths.sharedDirectory, mode: 0o711)
         try state.save()
         var hypervisor: (any RunningVirtualMachine)?

@@ -17,6 +17,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
     /// The launch measurement computed before the VM started (`kata-runtime measure --sandbox`);
     /// nil for an ordinary VM and in state files written before it existed.
     public var measurement: ExpectedMeasurement?
+    /// The Kubernetes pod the sandbox is, for kata-monitor's labels; nil outside the CRI.
+    public var pod: PodIdentity?
 
     public init(
         paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = [],

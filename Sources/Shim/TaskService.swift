@@ -3,6 +3,7 @@ import Foundation
 import Host
 import KataConfig
 import KataCore
+import LocalHTTP
 import Logging
 import OCI
 import Protocols
@@ -42,7 +43,7 @@ public actor TaskService {
     var shuttingDown = false
     /// Why the sandbox died, once the watchdog said so: this shim then boots no other VM.
     var deathReason: String?
-    var monitor: ShimMonitor?
+    var monitor: LocalHTTPServer?
     /// The containers of the current sandbox (kept after its death until they are deleted).
     var containers: ContainerManager?
     /// Called once Shutdown finds nothing left to serve.
@@ -245,9 +246,10 @@ public actor TaskService {
         sandboxPID = await created.hypervisorPID
         do {
             monitor = try await ShimMonitor.start(
-                socketPath: created.paths.stateDirectory + "/shim-monitor.sock",
+                socketPath: created.paths.stateDirectory + "/" + ShimMonitor.socketName,
                 routes: [
                     "/metrics": .prometheus { await Self.metricsText(sandbox: created) },
+                    "/agent-url": .agentURL(created.plan.vm.agentChannel),
                     "/measurement": .measurement(
                         created.plan.measurement, initdata: created.plan.initdata?.binding),
                 ])

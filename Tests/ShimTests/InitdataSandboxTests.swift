@@ -2,6 +2,7 @@ import Foundation
 import Initdata
 import KataConfig
 import KataCore
+import LocalHTTP
 import Logging
 import Protocols
 import Runtime
@@ -92,11 +93,11 @@ import VirtualMachine
         let binding = InitdataBinding(algorithm: "sha256", digest: "ab", field: "host_data", value: "ab00")
         let measurement = ExpectedMeasurement(
             mode: .snp, algorithm: "sha384", measurement: "cd", inputs: [], initdata: binding)
-        let json = try #require(MonitorRoute.measurement(measurement, initdata: binding).fixed)
+        let json = try #require(HTTPRoute.measurement(measurement, initdata: binding).fixed)
         #expect(
             json.status == .ok && json.body.contains("\"initdata\"") && json.body.contains("\"host_data\""))
         let plain = try #require(
-            MonitorRoute.measurement(nil, initdata: InitdataBinding(algorithm: "sha384", digest: "ef")).fixed)
+            HTTPRoute.measurement(nil, initdata: InitdataBinding(algorithm: "sha384", digest: "ef")).fixed)
         #expect(plain.status == .notFound)
         #expect(plain.body.contains("initdata sha384 ef was delivered to the guest, bound to no hardware"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KataCore
+import LocalHTTP
 import Runtime
 import Testing
 
@@ -37,7 +38,10 @@ struct ShimMonitorTests {
             inputs: [MeasuredInput(name: "vcpus", value: "2")])
         let monitor = try await ShimMonitor.start(
             socketPath: socket,
-            routes: ["/metrics": .prometheus { "kata_test 1\n" }, "/measurement": .measurement(expected)])
+            routes: [
+                "/metrics": .prometheus { "kata_test 1\n" }, "/measurement": .measurement(expected),
+                "/agent-url": .agentURL(.virtioSerial(socketPath: "/run/vc/sbs/x/vm/agent.sock")),
+            ])
         defer { Task { await monitor.stop() } }
 
         let measured = try await Self.get(socket, "/measurement")
@@ -48,6 +52,7 @@ struct ShimMonitorTests {
 
         #expect(try await Self.get(socket, "/metrics") == (200, "kata_test 1\n"))
         #expect(try await Self.get(socket, "/nothing-here").status == 404)
+        #expect(try await Self.get(socket, "/agent-url") == (200, "unix:///run/vc/sbs/x/vm/agent.sock"))
     }
 
     @Test func plainSandboxHasNoMeasurement() async throws {
