@@ -250,7 +250,10 @@ let package = Package(
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore", "TTRPC", "Protocols"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(
-            name: "KataMonitorTests", dependencies: ["KataMonitor", "LocalHTTP", "Runtime", "KataCore"]),
+            name: "KataMonitorTests", dependencies: [
+                "KataMonitor", "LocalHTTP", "Runtime", "KataCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "GuestAgentTests", dependencies: ["GuestAgent", "Initdata", "KataCore", "TestFixtures"]),
         .testTarget(name: "OCIProtobufTests", dependencies: ["OCIProtobuf", "OCI", "Protocols"]),

@@ -20,6 +20,11 @@ package struct HTTPRoute: Sendable {
     package struct Request: Sendable {
         package var query: [String: String]
         package var accept: String
+
+        package init(query: [String: String] = [:], accept: String = "") {
+            self.query = query
+            self.accept = accept
+        }
     }
 
     package let fixed: Reply?
