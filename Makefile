@@ -10,7 +10,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl zlib1g-dev curl erofs-utils \
 	cryptsetup-bin
 
-.PHONY: all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
+.PHONY: prometheus all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
 all: build
 
@@ -29,7 +29,7 @@ build: deps
 # Unit tests run in parallel; the suites that boot VMs or start containerd run one test at a
 # time: on 2 cores, parallel TCG guests starve each other and every timing check.
 VM_SUITES := QEMUTests|AgentTests|ShimIntegrationTests|ContainerdInteropTests
-test: build kernel guest measure-venv cri-venv
+test: build kernel guest measure-venv cri-venv prometheus
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '$(VM_SUITES)'
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --no-parallel --filter '$(VM_SUITES)'
@@ -87,6 +87,19 @@ cri-venv: deps
 		python3 -m venv $(CRI_VENV) && $(CRI_VENV)/bin/pip install -q $(CRI_PIP_PINS); \
 	else echo "cri-venv: $(CRI_PIP_PINS) present"; fi
 
+# Debian's Prometheus server and promtool under build/prometheus/usr/bin, unpacked from the .deb
+# rather than installed: installing the package would start a system-wide Prometheus service.
+# KataMonitorPrometheusTests scrapes kata-monitor with it.
+PROMETHEUS_DIR := $(BUILD_DIR)/prometheus
+prometheus: deps
+	@if [ -x $(PROMETHEUS_DIR)/usr/bin/prometheus ] && [ -x $(PROMETHEUS_DIR)/usr/bin/promtool ]; then \
+		echo "prometheus: $$($(PROMETHEUS_DIR)/usr/bin/prometheus --version 2>&1 | head -1)"; \
+	else \
+		rm -rf $(PROMETHEUS_DIR).deb && mkdir -p $(PROMETHEUS_DIR).deb && cd $(PROMETHEUS_DIR).deb && \
+		{ apt-get download prometheus 2>/dev/null || { apt-get update -q && apt-get download prometheus; }; } && \
+		dpkg -x prometheus_*.deb $(PROMETHEUS_DIR) && cd / && rm -rf $(PROMETHEUS_DIR).deb; \
+	fi
+
 # SNP measurement of the distro kernel + a 512 MiB initrd: ours vs sev-snp-measure (not a test).
 bench-measure: deps measure-venv
 	$(SWIFT) build -c release --product kata-runtime
@@ -123,6 +136,8 @@ CONTAINERD_CONFIG ?= /etc/containerd/config.toml
 install: deps guest
 	$(SWIFT) build -c release --product kata-runtime
 	$(SWIFT) build -c release --product containerd-shim-kata-v2
+	$(SWIFT) build -c release --product kata-monitor
+	install -D -m 0755 $$($(SWIFT) build -c release --show-bin-path)/kata-monitor $(PREFIX)/bin/kata-monitor
 	install -D -m 0755 $$($(SWIFT) build -c release --show-bin-path)/kata-runtime $(PREFIX)/bin/kata-runtime
 	install -D -m 0755 $$($(SWIFT) build -c release --show-bin-path)/containerd-shim-kata-v2 \
 	  $(PREFIX)/bin/containerd-shim-kata-v2

@@ -141,6 +141,9 @@ let package = Package(
                 "Agent", "OCI", "CKataSys", "Initdata", .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Prometheus text parsed strictly and relabelled (series relayed from the guest and the shims).
+        .target(name: "PrometheusText"),
+
         // MARK: Local HTTP (the shim's management socket, kata-monitor's listener and its client)
         .target(
             name: "LocalHTTP",
@@ -157,7 +160,8 @@ let package = Package(
                 "KataCore", "CKataSys", "COpenSSL", "KataConfig", "KataLog", "Runtime", "VirtualMachine",
                 "QEMU",
                 "Host", "Agent", "OCI", "TTRPC",
-                "Protocols", "LocalHTTP",
+                "Protocols", "LocalHTTP", "PrometheusText",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,7 +189,7 @@ let package = Package(
         .target(
             name: "KataMonitor",
             dependencies: [
-                "KataCore", "CKataSys", "KataLog", "LocalHTTP", "Runtime",
+                "KataCore", "CKataSys", "KataLog", "LocalHTTP", "PrometheusText", "Runtime",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -236,6 +240,7 @@ let package = Package(
             name: "ShimTests",
             dependencies: [
                 "TestFixtures", "QEMU", "Initdata", "LocalHTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "Shim", "Runtime", "Agent", "VirtualMachine", "Host", "KataConfig", "KataCore", "OCI",
                 "Protocols",
             ]),
@@ -249,9 +254,12 @@ let package = Package(
         // Drives the built containerd-shim-kata-v2 through a private containerd (no module deps).
         .testTarget(name: "ShimIntegrationTests", dependencies: ["KataCore", "TTRPC", "Protocols"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
-            name: "KataMonitorTests", dependencies: [
-                "KataMonitor", "LocalHTTP", "Runtime", "KataCore", .product(name: "Logging", package: "swift-log"),
+            name: "KataMonitorTests",
+            dependencies: [
+                "KataMonitor", "LocalHTTP", "Runtime", "KataCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .testTarget(

@@ -1,6 +1,7 @@
 import KataCore
 import LocalHTTP
 import Logging
+import PrometheusText
 
 /// kata-monitor's endpoints over the sandboxes the registry knows: `/metrics` (every shim's
 /// series labelled with its sandbox, plus kata-monitor's own), `/sandboxes`, `/agent-url`.

@@ -1,40 +1,47 @@
 import Foundation
+import Prometheus
 
-/// Figures about one process from /proc, for the shim's Prometheus metrics.
+/// Figures about one process from /proc, for the shim's Prometheus metrics, under upstream's
+/// names: `<prefix>_threads`, `<prefix>_fds`, `<prefix>_proc_status{item}` (from
+/// /proc/PID/status, sizes in bytes) and `<prefix>_proc_stat{item}` (CPU time in clock ticks).
 struct ProcessFigures: Sendable, Equatable {
-    var residentBytes: UInt64 = 0
-    var peakResidentBytes: UInt64 = 0
-    var virtualBytes: UInt64 = 0
     var threads: UInt64 = 0
     var openFiles: UInt64 = 0
-    var cpuSeconds: Double = 0
+    /// /proc/PID/status items upstream exports, lower-cased (vmrss, vmhwm, ...).
+    var status: [String: UInt64] = [:]
+    /// utime, stime, cutime, cstime.
+    var stat: [String: UInt64] = [:]
+
+    static let statusItems = [
+        "VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem", "VmData",
+        "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap", "HugetlbPages", "voluntary_ctxt_switches",
+        "nonvoluntary_ctxt_switches",
+    ]
 
     /// Reads /proc/PID/status, /proc/PID/stat and /proc/PID/fd; nil when the process is gone.
     static func read(pid: Int32, proc: String = "/proc") -> ProcessFigures? {
-        guard let status = try? String(contentsOfFile: "\(proc)/\(pid)/status", encoding: .utf8) else {
+        guard let text = try? String(contentsOfFile: "\(proc)/\(pid)/status", encoding: .utf8) else {
             return nil
         }
         var figures = ProcessFigures()
-        for line in status.split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
             guard parts.count >= 2, let value = UInt64(parts[1]) else { continue }
-            switch parts[0] {
-            case "VmRSS": figures.residentBytes = kibibytes(value)
-            case "VmHWM": figures.peakResidentBytes = kibibytes(value)
-            case "VmSize": figures.virtualBytes = kibibytes(value)
-            case "Threads": figures.threads = value
-            default: break
-            }
+            let key = String(parts[0])
+            if key == "Threads" { figures.threads = value }
+            guard statusItems.contains(key) else { continue }
+            figures.status[key.lowercased()] = parts.count > 2 && parts[2] == "kB" ? kibibytes(value) : value
         }
         figures.openFiles = UInt64(
             (try? FileManager.default.contentsOfDirectory(atPath: "\(proc)/\(pid)/fd"))?.count ?? 0)
         if let stat = try? String(contentsOfFile: "\(proc)/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         {
-            // Fields after "comm)": state is 3rd overall; utime and stime are the 14th and 15th.
+            // Fields after "comm)": state is the 3rd overall; utime, stime, cutime, cstime the 14th-17th.
             let rest = stat[stat.index(after: close)...].split(separator: " ")
-            if rest.count > 13, let user = Double(rest[11]), let system = Double(rest[12]) {
-                figures.cpuSeconds = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+            for (index, item) in ["utime", "stime", "cutime", "cstime"].enumerated()
+            where rest.count > 11 + index {
+                if let ticks = UInt64(rest[11 + index]) { figures.stat[item] = ticks }
             }
         }
         return figures
@@ -46,18 +53,26 @@ struct ProcessFigures: Sendable, Equatable {
         return overflow ? .max : bytes
     }
 
-    /// Prometheus samples, each metric prefixed with `prefix` (e.g. "kata_shim").
-    func prometheus(prefix: String) -> String {
-        let samples: [(String, String, String)] = [
-            ("resident_memory_bytes", "gauge", "\(residentBytes)"),
-            ("peak_resident_memory_bytes", "gauge", "\(peakResidentBytes)"),
-            ("virtual_memory_bytes", "gauge", "\(virtualBytes)"),
-            ("threads", "gauge", "\(threads)"),
-            ("open_fds", "gauge", "\(openFiles)"),
-            ("cpu_seconds_total", "counter", String(format: "%.2f", cpuSeconds)),
-        ]
-        return samples.map { name, type, value in
-            "# TYPE \(prefix)_\(name) \(type)\n\(prefix)_\(name) \(value)\n"
-        }.joined()
+    /// Sets this process's gauges in `registry`, each named `<prefix>_...` (prefix e.g. "kata_shim").
+    func record(into registry: PrometheusCollectorRegistry, prefix: String, process: String) {
+        func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    metricName: "\(prefix)_\(name)", unitName: "", helpText: help),
+                labels: labels)
+        }
+        gauge("threads", "\(process) process threads.").set(Int64(clamping: threads))
+        gauge("fds", "Open file descriptors of the \(process) process.").set(Int64(clamping: openFiles))
+        for (item, value) in status.sorted(by: { $0.key < $1.key }) {
+            gauge(
+                "proc_status", "\(process) process status (/proc/PID/status; sizes in bytes).",
+                [("item", item)]
+            )
+            .set(Int64(clamping: value))
+        }
+        for (item, value) in stat.sorted(by: { $0.key < $1.key }) {
+            gauge("proc_stat", "\(process) process CPU time (/proc/PID/stat, clock ticks).", [("item", item)])
+                .set(Int64(clamping: value))
+        }
     }
 }

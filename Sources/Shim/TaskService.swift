@@ -6,6 +6,8 @@ import KataCore
 import LocalHTTP
 import Logging
 import OCI
+import Prometheus
+import PrometheusText
 import Protocols
 import QEMU
 import Runtime
@@ -170,11 +172,20 @@ public actor TaskService {
         await stopSandbox()
     }
 
-    /// Prometheus text for the management socket: this shim, QEMU, and the guest.
+    /// Prometheus text for the management socket: this shim, QEMU, and the guest. The guest's
+    /// text is parsed strictly and only its own families (`kata_guest_*`, `kata_agent_*`) are
+    /// passed on: a guest cannot forge the host's series.
     static func metricsText(sandbox: Sandbox) async -> String {
-        var text = ProcessFigures.read(pid: getpid())?.prometheus(prefix: "kata_shim") ?? ""
-        text += ProcessFigures.read(pid: sandbox.hypervisor.pid)?.prometheus(prefix: "kata_hypervisor") ?? ""
-        if let guest = try? await sandbox.agent.getMetrics() { text += guest }
+        let registry = PrometheusCollectorRegistry()
+        ProcessFigures.read(pid: getpid())?.record(into: registry, prefix: "kata_shim", process: "Shim")
+        ProcessFigures.read(pid: sandbox.hypervisor.pid)?
+            .record(into: registry, prefix: "kata_hypervisor", process: "Hypervisor")
+        var text = registry.emitToString()
+        if let guest = try? await sandbox.agent.getMetrics() {
+            var relayed = Exposition.parse(guest)
+            relayed.removeFamilies { !($0.hasPrefix("kata_guest_") || $0.hasPrefix("kata_agent_")) }
+            text += relayed.rendered()
+        }
         return text
     }
 

@@ -31,8 +31,9 @@ struct RunningContainerTests {
                 "/run/vc/sbs/\(id)/shim-monitor.sock",
             ], timeout: 30)
         #expect(scrape.stdout.contains("200 OK"), "management socket: \(scrape.stdout) \(scrape.stderr)")
-        #expect(scrape.stdout.contains("kata_shim_resident_memory_bytes"))
-        #expect(scrape.stdout.contains("kata_hypervisor_resident_memory_bytes"))
+        #expect(scrape.stdout.contains(#"kata_shim_proc_status{item="vmrss"}"#))
+        #expect(scrape.stdout.contains(#"kata_hypervisor_proc_status{item="vmrss"}"#))
+        #expect(scrape.stdout.contains("kata_hypervisor_threads "))
         #expect(scrape.stdout.contains("kata_guest_meminfo"))
 
         // A plain VM has no launch measurement: the endpoint says so rather than inventing one.

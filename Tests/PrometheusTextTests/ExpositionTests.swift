@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KataMonitor
+@testable import PrometheusText
 
 @Suite struct ExpositionTests {
     @Test func samplesGainTheSandboxLabelsAndFamiliesMergeOnce() {
