@@ -39,15 +39,23 @@ public struct GuestMetrics: Sendable {
                 }
             }
         }
-        if let stat = try? readTextFile("\(procRoot)/stat"),
-            let cpu = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
-        {
-            let modes = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
-            let ticks = cpu.split(separator: " ").dropFirst()
-            out += "# HELP kata_guest_cpu_time_ticks Guest CPU time by mode, in clock ticks.\n"
-            out += "# TYPE kata_guest_cpu_time_ticks counter\n"
-            for (mode, value) in zip(modes, ticks) {
-                out += "kata_guest_cpu_time_ticks{mode=\"\(mode)\"} \(value)\n"
+        if let stat = try? readTextFile("\(procRoot)/stat") {
+            // Upstream's kata_guest_cpu_time: clock ticks per mode, for all CPUs ("total") and each.
+            let modes = [
+                "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice",
+            ]
+            var lines = ""
+            for line in stat.split(separator: "\n") where line.hasPrefix("cpu") {
+                let fields = line.split(separator: " ")
+                let cpu = fields[0] == "cpu" ? "total" : String(fields[0].dropFirst(3))
+                guard cpu == "total" || UInt32(cpu) != nil else { continue }
+                for (mode, value) in zip(modes, fields.dropFirst()) where UInt64(value) != nil {
+                    lines += "kata_guest_cpu_time{cpu=\"\(cpu)\",item=\"\(mode)\"} \(value)\n"
+                }
+            }
+            if !lines.isEmpty {
+                out += "# HELP kata_guest_cpu_time Guest CPU time by mode, in clock ticks.\n"
+                out += "# TYPE kata_guest_cpu_time gauge\n" + lines
             }
         }
         return out

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import KataCore
 import KataLog
 import LocalHTTP
@@ -75,18 +76,19 @@ public struct KataMonitorCommand: AsyncParsableCommand {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
-    /// Returns on SIGTERM or SIGINT.
+    /// Returns on SIGTERM or SIGINT (ignored as signals, taken as Dispatch events, so they
+    /// never kill the process half way through stopping).
     static func waitForTermination() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            startDetachedThread {
-                var set = sigset_t()
-                sigemptyset(&set)
-                sigaddset(&set, SIGTERM)
-                sigaddset(&set, SIGINT)
-                var signal: Int32 = 0
-                sigwait(&set, &signal)
-                done.resume()
-            }
+        let fired = OnceValue<Int32>()
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { fired.set(number) }
+            source.resume()
+            sources.append(source)
         }
+        _ = await fired.value()
+        sources.forEach { $0.cancel() }
     }
 }

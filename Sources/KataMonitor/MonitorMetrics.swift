@@ -24,7 +24,7 @@ package struct MonitorMetrics: Sendable {
                 helpText: "Shim scrapes that failed or timed out."))
         refusedLines = registry.makeCounter(
             descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "scrape_refused_lines_count",
+                namespace: "kata", subsystem: "monitor", metricName: "scrape_refused_lines_total",
                 unitName: "",
                 helpText: "Malformed or conflicting lines of shim answers that were not passed on."))
         scrapeMilliseconds = registry.makeValueHistogram(

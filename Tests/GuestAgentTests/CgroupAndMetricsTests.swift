@@ -74,7 +74,8 @@ import Testing
         #expect(text.contains("kata_guest_meminfo{item=\"MemTotal\"} 1024000\n"))
         #expect(text.contains("kata_guest_load{window=\"15m\"} 0.30\n"))
         #expect(text.contains("kata_guest_tasks{state=\"total\"} 55\n"))
-        #expect(text.contains("kata_guest_cpu_time_ticks{mode=\"steal\"} 8\n"))
+        #expect(text.contains("kata_guest_cpu_time{cpu=\"total\",item=\"steal\"} 8\n"))
+        #expect(text.contains("kata_guest_cpu_time{cpu=\"0\",item=\"user\"} 1\n"))
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             #expect(line.split(separator: " ").count == 2, "bad sample line: \(line)")
         }
