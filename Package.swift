@@ -144,6 +144,10 @@ let package = Package(
         // Prometheus text parsed strictly and relabelled (series relayed from the guest and the shims).
         .target(name: "PrometheusText"),
 
+        // The git commit the binaries were built from (a prebuild plugin writes it).
+        .plugin(name: "GitCommitStamp", capability: .buildTool()),
+        .target(name: "BuildInfo", plugins: ["GitCommitStamp"]),
+
         // MARK: Local HTTP (the shim's management socket, kata-monitor's listener and its client)
         .target(
             name: "LocalHTTP",
@@ -178,7 +182,7 @@ let package = Package(
             name: "KataRuntimeCLI",
             dependencies: [
                 "KataCore", "KataConfig", "KataLog", "Host", "Firmware", "SEV", "TDX", "Runtime",
-                "VirtualMachine", "QEMU",
+                "VirtualMachine", "QEMU", "BuildInfo", "LocalHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -2,8 +2,6 @@
 public enum KataVersion {
     /// This runtime's release version.
     public static let version = "0.1.0"
-    /// The git commit the binary was built from; "unknown" until the build stamps it.
-    public static let commit = "unknown"
     /// The OCI runtime-spec version the runtime implements.
     public static let ociSpec = "1.1.0"
 }

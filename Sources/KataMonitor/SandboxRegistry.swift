@@ -29,7 +29,7 @@ package actor SandboxRegistry {
         for name in (try? directoryEntries(root)) ?? [] {
             guard (try? Identifier.validate(name, field: "sandbox id")) != nil else { continue }
             let paths = SandboxPaths(sandboxID: name, stateRoot: root)
-            let socket = "\(paths.stateDirectory)/shim-monitor.sock"
+            let socket = paths.monitorSocket
             var status = stat()
             guard lstat(socket, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK else { continue }
             // The state file is the shim's own; a missing or unreadable one only loses the pod's names.

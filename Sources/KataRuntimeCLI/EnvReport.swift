@@ -1,3 +1,4 @@
+import BuildInfo
 import Host
 import KataConfig
 import KataCore
@@ -75,7 +76,7 @@ public enum EnvReport {
                     ("OCI", .string(KataVersion.ociSpec)),
                     (
                         "Version",
-                        .table(semver(KataVersion.version) + [("Commit", .string(KataVersion.commit))])
+                        .table(semver(KataVersion.version) + [("Commit", .string(BuildInfo.commit))])
                     ),
                 ])
             ),

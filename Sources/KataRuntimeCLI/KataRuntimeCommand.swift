@@ -11,6 +11,7 @@ public struct KataRuntimeCommand: AsyncParsableCommand {
             CheckCommand.self,
             EnvCommand.self,
             MeasureCommand.self,
+            MetricsCommand.self,
             VersionCommand.self,
         ]
     )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import KataCore
 
 /// `kata-runtime version`: the same three lines upstream prints.
@@ -12,7 +13,7 @@ public struct VersionCommand: ParsableCommand {
     public static var text: String {
         """
         kata-runtime  : \(KataVersion.version)
-           commit   : \(KataVersion.commit)
+           commit   : \(BuildInfo.commit)
            OCI specs: \(KataVersion.ociSpec)
         """
     }

@@ -26,6 +26,8 @@ public struct SandboxPaths: Sendable, Equatable, Codable {
     public var stateDirectory: String { "\(stateRoot)/\(sandboxID)" }
     public var stateFile: String { "\(stateDirectory)/state.json" }
     public var vmDirectory: String { "\(stateDirectory)/vm" }
+    /// The shim's management socket (HTTP: /metrics, /agent-url, /measurement).
+    public var monitorSocket: String { "\(stateDirectory)/shim-monitor.sock" }
     /// The initdata disk image (in the state directory: removed with it, also after a crash).
     public var initdataImage: String { "\(stateDirectory)/initdata.img" }
     public var sharedBase: String { "\(sharedRoot)/\(sandboxID)" }

@@ -8,8 +8,6 @@ import VirtualMachine
 /// GetMetrics), for kata-monitor; `GET /agent-url` how the host reaches the agent; `GET
 /// /measurement` the launch measurement computed before the VM started (JSON), 404 for a plain VM.
 enum ShimMonitor {
-    static let socketName = "shim-monitor.sock"
-
     static func start(socketPath: String, routes: [String: HTTPRoute]) async throws -> LocalHTTPServer {
         try await LocalHTTPServer.start(socketPath: socketPath, routes: routes)
     }

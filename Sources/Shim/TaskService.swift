@@ -257,7 +257,7 @@ public actor TaskService {
         sandboxPID = await created.hypervisorPID
         do {
             monitor = try await ShimMonitor.start(
-                socketPath: created.paths.stateDirectory + "/" + ShimMonitor.socketName,
+                socketPath: created.paths.monitorSocket,
                 routes: [
                     "/metrics": .prometheus { await Self.metricsText(sandbox: created) },
                     "/agent-url": .agentURL(created.plan.vm.agentChannel),

@@ -79,11 +79,25 @@ import Testing
 }
 
 @Suite struct VersionCommandTests {
-    @Test func printsUpstreamLayout() {
+    @Test func printsUpstreamLayoutWithTheCommitBuiltFrom() throws {
         let lines = VersionCommand.text.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("kata-runtime  : ") && lines[0].count > 16)
-        #expect(lines[1] == "   commit   : unknown")
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = [
+            "-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "rev-parse", "HEAD",
+        ]
+        let output = Pipe()
+        git.standardOutput = output
+        try git.run()
+        git.waitUntilExit()
+        let head = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(head.count == 40)
+        // The build stamps HEAD (with "-dirty" when the tree had changes); a commit made after
+        // the build would differ, which a test run right after its build never sees.
+        #expect(lines[1].hasPrefix("   commit   : \(head)"), "\(lines[1]) vs HEAD \(head)")
         #expect(lines[2] == "   OCI specs: 1.1.0")
     }
 }

@@ -52,6 +52,13 @@ struct KataMonitorPrometheusTests {
             ], timeout: 30)
         #expect(shim.status == 0)
         try await Self.expectPromtoolAccepts(shim.stdout, what: "the shim's /metrics")
+        let metrics = try await Command.run(
+            [PrivateContainerd.binDirectory + "/kata-runtime", "metrics", ids[0]], timeout: 30)
+        #expect(
+            metrics.status == 0 && metrics.stdout.contains("kata_hypervisor_threads "), "\(metrics.stderr)")
+        let missing = try await Command.run(
+            [PrivateContainerd.binDirectory + "/kata-runtime", "metrics", "no-such-sandbox"], timeout: 30)
+        #expect(missing.status != 0 && missing.stderr.contains("no-such-sandbox"), "\(missing.stderr)")
         let agentURL = try await Self.get(base + "/agent-url?sandbox=\(ids[0])")
         #expect(agentURL == "unix:///run/vc/sbs/\(ids[0])/vm/agent.sock")
 
