@@ -108,8 +108,8 @@ struct KataMonitorPrometheusTests {
         let status = (try? String(contentsOfFile: "/proc/\(monitor.pid)/status", encoding: .utf8)) ?? ""
         let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "?"
         print(
-            "kata-monitor figures: scrape of 1 running sandbox median \(String(format: "%.1f", times.sorted()[5])) ms; \(peak)"
-        )
+            "kata-monitor figures: /metrics over \(listed) sandbox(es) median "
+                + "\(String(format: "%.1f", times.sorted()[5])) ms (10 scrapes); \(peak)")
 
         kill(monitor.pid, SIGTERM)
         #expect(await monitor.wait(timeout: 10) == 0, "kata-monitor exits 0 on SIGTERM")
