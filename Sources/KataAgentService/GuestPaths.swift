@@ -50,6 +50,10 @@ public struct GuestPaths: Sendable, Equatable {
         self.cgroupParent = cgroupParent
     }
 
+    /// Where the host's CopyFile puts a container's volumes when nothing is shared (the
+    /// runtime's `Sandbox.guestCopies`); removed with the container. `containerID` is checked.
+    public func copiedVolumes(containerID: String) -> String { "\(copyFileRoot)/volumes/\(containerID)" }
+
     /// The guest rootfs for a container whose spec says `rootPath` (checked by
     /// `Grpc_CreateContainerRequest.validate`: no "." or ".." components, absolute ones below
     /// `storageRoot`).
