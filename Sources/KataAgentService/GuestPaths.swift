@@ -29,6 +29,8 @@ public struct GuestPaths: Sendable, Equatable {
     public var devices: String
     /// Where the initdata document and its entries are written.
     public var initdata: String
+    /// The guest's resolver configuration, written from CreateSandbox's `dns`.
+    public var resolvConf = "/etc/resolv.conf"
 
     public init(
         sharedContainers: String = "/run/kata-containers/shared/containers",

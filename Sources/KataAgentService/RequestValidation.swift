@@ -75,10 +75,22 @@ extension Grpc_Storage {
 extension Grpc_CreateSandboxRequest: ValidatedRequest {
     /// sethostname(2) takes at most HOST_NAME_MAX (64) bytes.
     static let maxHostnameBytes = 64
+    /// resolv.conf lines the guest takes (a resolver reads a few; kubelet writes fewer).
+    static let maxDNSLines = 64
+    static let maxDNSLineBytes = 1024
 
     package func validate(_ paths: GuestPaths) throws {
         try Identifier.validate(sandboxID, field: "sandbox_id")
         try RequestCheck.text(hostname, field: "hostname", maxBytes: Self.maxHostnameBytes)
+        guard dns.count <= Self.maxDNSLines else {
+            throw KataError(.invalidArgument, "dns: at most \(Self.maxDNSLines) lines")
+        }
+        for (index, line) in dns.enumerated() {
+            try RequestCheck.text(line, field: "dns[\(index)]", maxBytes: Self.maxDNSLineBytes)
+            guard !line.contains("\n") && !line.contains("\r") else {
+                throw KataError(.invalidArgument, "dns[\(index)]: one line (no line break)")
+            }
+        }
         for (index, storage) in storages.enumerated() {
             try storage.validate(paths, field: "storages[\(index)]")
         }

@@ -67,10 +67,10 @@ public actor Sandbox {
     /// shared directory when the plan shares one. On failure everything made so far is undone.
     /// `configuration` is the one the plan was made from (the agent's settings are read here).
     /// `hostname` is the sandbox spec's (a CRI pod's hostname); the sandbox id's first 63
-    /// characters without one.
+    /// characters without one. `dns` is the pod's resolv.conf (`Spec.sandboxDNS`).
     public static func create(
         plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths, hostname: String? = nil,
-        dialer: @escaping AgentDialer,
+        dns: [String] = [], dialer: @escaping AgentDialer,
         backend: any VirtualMachineBackend = QEMUBackend(), health: HealthCheckPolicy = .standard,
         logger: Logger
     ) async throws -> Sandbox {
@@ -123,7 +123,7 @@ public actor Sandbox {
                             .virtio9p(
                                 tag: share.tag, mountPoint: SandboxPaths.guestSharedMount, msize: share.msize)
                         ]
-                    } ?? [], kernelModules: configuration.agent.kernelModules))
+                    } ?? [], kernelModules: configuration.agent.kernelModules, dns: dns))
             logger.info(
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
