@@ -105,7 +105,8 @@ public struct SandboxRequest: Sendable, Equatable {
     /// The lines of the pod's resolv.conf; the agent writes them as the guest's.
     public var dns: [String]
     public init(
-        hostname: String, sandboxID: String, storages: [Storage], kernelModules: [String] = [], dns: [String] = []
+        hostname: String, sandboxID: String, storages: [Storage], kernelModules: [String] = [],
+        dns: [String] = []
     ) {
         self.dns = dns
         self.hostname = hostname

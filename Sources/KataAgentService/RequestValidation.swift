@@ -39,12 +39,15 @@ enum RequestCheck {
     /// root (what the runtime shared, copied or mounted there), never another guest path.
     static func mount(_ mount: Grpc_Mount, field: String, paths: GuestPaths) throws {
         guard mount.destination.hasPrefix("/") else {
-            throw KataError(.invalidArgument, "\(field).destination \"\(mount.destination.prefix(256))\": must be absolute")
+            throw KataError(
+                .invalidArgument,
+                "\(field).destination \"\(mount.destination.prefix(256))\": must be absolute")
         }
         try relativePath(mount.destination, field: "\(field).destination")
         let isBind = mount.type == "bind" || mount.options.contains("bind") || mount.options.contains("rbind")
         if isBind {
-            _ = try BeneathPath.components(of: mount.source, below: paths.storageRoot, field: "\(field).source")
+            _ = try BeneathPath.components(
+                of: mount.source, below: paths.storageRoot, field: "\(field).source")
         }
     }
 

@@ -64,10 +64,13 @@ struct StorageMount: Sendable, Equatable {
         self.root = root
         self.targetComponents = try BeneathPath.components(
             of: mountPoint, below: root, field: "storage mount_point")
-        if driver == Self.ephemeralDriver && (targetComponents.count < 2 || targetComponents[0] != Self.ephemeralParent) {
+        if driver == Self.ephemeralDriver
+            && (targetComponents.count < 2 || targetComponents[0] != Self.ephemeralParent)
+        {
             throw KataError(
                 .invalidArgument,
-                "storage mount_point \(mountPoint): an ephemeral storage must lie below \(root)/\(Self.ephemeralParent)/")
+                "storage mount_point \(mountPoint): an ephemeral storage must lie below \(root)/\(Self.ephemeralParent)/"
+            )
         }
         if isBind {
             sourceComponents = try BeneathPath.components(of: source, below: root, field: "storage source")

@@ -82,7 +82,8 @@ extension Sandbox {
             let storage = try Self.blockRootStorage(
                 pciPath: pciPath, verity: acquired.image.verity, mountPoint: guestRootfs, writable: true)
             let volumes = try await prepareVolumes(containerID: containerID, spec: spec)
-            let guestSpec = spec.forGuest(containerID: containerID, guestRootfs: guestRootfs, mounts: volumes.mounts)
+            let guestSpec = spec.forGuest(
+                containerID: containerID, guestRootfs: guestRootfs, mounts: volumes.mounts)
             try await agent.createContainer(
                 ContainerRequest(id: containerID, spec: guestSpec, storages: [storage] + volumes.storages))
         } catch {

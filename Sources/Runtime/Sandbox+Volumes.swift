@@ -48,7 +48,9 @@ extension Sandbox {
                         root: paths.sharedDirectory, components: [containerID, "volumes", "\(index)"])
                     state.mounts.append(target.path)
                     try state.save()
-                    try await onThread { try VolumeShare.bind(source: source, at: target, readOnly: readOnly) }
+                    try await onThread {
+                        try VolumeShare.bind(source: source, at: target, readOnly: readOnly)
+                    }
                     guest.source = "\(SandboxPaths.guestSharedMount)/\(containerID)/volumes/\(index)"
                 case .ephemeral(let name):
                     let mountPoint =
@@ -74,7 +76,9 @@ extension Sandbox {
                 }
                 guest.type = "bind"
                 let options = guest.options ?? []
-                if !options.contains("bind") && !options.contains("rbind") { guest.options = ["rbind"] + options }
+                if !options.contains("bind") && !options.contains("rbind") {
+                    guest.options = ["rbind"] + options
+                }
                 mounts.append(guest)
             }
         } catch {
@@ -122,9 +126,11 @@ extension Sandbox {
                     }
                     seen = now
                     logger.info(
-                        "watched volume copied again", metadata: ["container": "\(containerID)", "data": "\(now ?? "")"])
+                        "watched volume copied again",
+                        metadata: ["container": "\(containerID)", "data": "\(now ?? "")"])
                 } catch {
-                    logger.warning("watched volume \(source): \(error)", metadata: ["container": "\(containerID)"])
+                    logger.warning(
+                        "watched volume \(source): \(error)", metadata: ["container": "\(containerID)"])
                 }
             }
         }

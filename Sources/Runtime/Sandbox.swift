@@ -251,7 +251,9 @@ public actor Sandbox {
         guard let hostname, !hostname.isEmpty else { return String(sandboxID.prefix(63)) }
         guard hostname.utf8.count <= 64, !hostname.utf8.contains(0), !hostname.contains("/") else {
             throw KataError(
-                .invalidArgument, "sandbox spec hostname \(hostname.prefix(80).debugDescription): at most 64 bytes, no NUL or \"/\"")
+                .invalidArgument,
+                "sandbox spec hostname \(hostname.prefix(80).debugDescription): at most 64 bytes, no NUL or \"/\""
+            )
         }
         return hostname
     }

@@ -14,11 +14,15 @@ extension Spec {
     /// guest's DNS. Empty when the spec has none. The file's last component is not followed.
     package func sandboxDNS() throws -> [String] {
         guard
-            let mount = mounts?.first(where: { $0.destination == "/etc/resolv.conf" && GuestVolume.isBind($0) }),
+            let mount = mounts?.first(where: {
+                $0.destination == "/etc/resolv.conf" && GuestVolume.isBind($0)
+            }),
             let source = mount.source
         else { return [] }
         let fd = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw KataError.system("sandbox /etc/resolv.conf source \(source)", errno: errno) }
+        guard fd >= 0 else {
+            throw KataError.system("sandbox /etc/resolv.conf source \(source)", errno: errno)
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= Self.maxResolvConfBytes

@@ -37,7 +37,8 @@ enum VolumeCopy {
             var out = [directoryEntry(guestPath, info)]
             if let data = try dataDirectory(fd, source: source) {
                 defer { close(data) }
-                try walk(data, guestPath: guestPath, source: source, recurse: false, into: &out, budget: &budget)
+                try walk(
+                    data, guestPath: guestPath, source: source, recurse: false, into: &out, budget: &budget)
             } else {
                 try walk(fd, guestPath: guestPath, source: source, recurse: true, into: &out, budget: &budget)
             }
@@ -126,12 +127,15 @@ enum VolumeCopy {
         guard budget.files >= 0, budget.bytes >= 0 else {
             throw KataError(
                 .invalidArgument,
-                "volume \(source): more than \(maxFiles) files or \(maxBytes >> 20) MiB to copy into the guest")
+                "volume \(source): more than \(maxFiles) files or \(maxBytes >> 20) MiB to copy into the guest"
+            )
         }
         var contents = [UInt8](repeating: 0, count: Int(info.st_size))
         var done = 0
         while done < contents.count {
-            let n = contents[done...].withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(done)) }
+            let n = contents[done...].withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress, $0.count, off_t(done))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw KataError.system("read \(source)", errno: errno) }
             if n == 0 { break }

@@ -37,8 +37,11 @@ enum VolumeShare {
             let point = "\(parentPath)/\(name)"
             let made =
                 isDirectory
-                ? mkdir(point, 0o755) : open(point, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            guard made >= 0 || errno == EEXIST else { throw KataError.system("create \(target)", errno: errno) }
+                ? mkdir(point, 0o755)
+                : open(point, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard made >= 0 || errno == EEXIST else {
+                throw KataError.system("create \(target)", errno: errno)
+            }
             if !isDirectory && made >= 0 { close(made) }
             let flags = UInt(MS_BIND) | (readOnly ? 0 : UInt(MS_REC))
             try withOpened(point, target) { pointPath in

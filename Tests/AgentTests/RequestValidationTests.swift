@@ -175,12 +175,22 @@ import Testing
                 $0.options = ["rbind", "ro"]
             }
         }
-        refusal(create(bind("etc/hosts", "/run/kata-containers/volumes/c1/0")), field: "OCI.mounts[0].destination")
-        refusal(create(bind("/etc/../../x", "/run/kata-containers/volumes/c1/0")), field: "OCI.mounts[0].destination")
+        refusal(
+            create(bind("etc/hosts", "/run/kata-containers/volumes/c1/0")), field: "OCI.mounts[0].destination"
+        )
+        refusal(
+            create(bind("/etc/../../x", "/run/kata-containers/volumes/c1/0")),
+            field: "OCI.mounts[0].destination")
         refusal(create(bind("/etc/hosts", "/etc/shadow")), field: "OCI.mounts[0].source")
-        refusal(create(bind("/data", "/run/kata-containers/../../etc", type: "none")), field: "OCI.mounts[0].source")
+        refusal(
+            create(bind("/data", "/run/kata-containers/../../etc", type: "none")),
+            field: "OCI.mounts[0].source")
         try create(bind("/etc/hosts", "/run/kata-containers/shared/containers/c1/volumes/3")).validate(paths)
-        try create(.with { $0.destination = "/proc"; $0.type = "proc"; $0.source = "proc" }).validate(paths)
+        try create(
+            .with {
+                $0.destination = "/proc"; $0.type = "proc"; $0.source = "proc"
+            }
+        ).validate(paths)
         let ephemeral = Grpc_Storage.with {
             $0.driver = "ephemeral"
             $0.source = "tmpfs"

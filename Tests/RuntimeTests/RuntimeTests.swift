@@ -25,7 +25,8 @@ import Testing
                 ]))
         let mounts = [Mount(destination: "/proc", type: "proc", source: "proc")]
         let guest = spec.forGuest(
-            containerID: "c1", guestRootfs: "/run/kata-containers/shared/containers/c1/rootfs", mounts: mounts)
+            containerID: "c1", guestRootfs: "/run/kata-containers/shared/containers/c1/rootfs", mounts: mounts
+        )
         #expect(guest.root == Root(path: "/run/kata-containers/shared/containers/c1/rootfs", readonly: true))
         #expect(guest.mounts == mounts)
         #expect(guest.hooks == nil)

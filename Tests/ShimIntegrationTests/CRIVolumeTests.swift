@@ -32,6 +32,7 @@ import Testing
                 CRIPodTests.python, Self.script, "--socket", ctrd.socket, "--handler", handler,
                 "--image", PrivateContainerd.image, "--sharing", sharing,
             ], timeout: 600)
+        print(result.stdout)  // the checks that passed, with their figures, in the test log
         #expect(
             result.status == 0,
             "volume_test.py (\(handler)) exited \(result.status)\nstdout:\n\(result.stdout)\nstderr:\n\(result.stderr)"

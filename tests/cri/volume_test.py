@@ -102,6 +102,8 @@ class VolumeTest(pod_test.PodTest):
         reader = self.create_with_mounts(sandbox_config, "reader", [("/cache", self.empty_dir, False)])
 
         self.check_host_path(writer)
+        if self.args.sharing == "9p":
+            self.check_read_only_on_host(writer)
         denied = self.sh(writer, "echo x >/ro/new")
         check(denied.exit_code != 0, f"a read-only volume refuses writes "
               f"({denied.stderr.decode(errors='replace').strip()})")
@@ -109,6 +111,10 @@ class VolumeTest(pod_test.PodTest):
               "a read-only volume shows the host's file")
         self.check_config_map(writer)
 
+        kind = self.exec_text(writer, ["/bin/sh", "-c", "grep ' /cache ' /proc/mounts"]).split()[2]
+        # A disk emptyDir is shared over 9p; with nothing shared it is a pod tmpfs in the guest.
+        expected = "9p" if self.args.sharing == "9p" else "tmpfs"
+        check(kind == expected, f"the emptyDir is {expected} in the container ({kind})")
         written = self.sh(writer, "echo shared-by-writer >/cache/note")
         check(written.exit_code == 0, "the writer writes into the emptyDir")
         check(self.exec_text(reader, ["cat", "/cache/note"]) == "shared-by-writer",
@@ -140,6 +146,15 @@ class VolumeTest(pod_test.PodTest):
         with open("/proc/self/mountinfo") as f:
             left = [line for line in f if pod_id in line or self.root in line]
         check(not left, f"no mount of the pod is left on the host ({left[:3]})")
+
+    def check_read_only_on_host(self, cid):
+        """9p: the read-only volume's bind under the share is read-only on the host itself."""
+        marker = f"/{self.pod_id}/shared/{cid}/volumes/"
+        with open("/proc/self/mountinfo") as f:
+            shared = [line.split() for line in f if marker in line]
+        read_only = [fields for fields in shared if fields[3].endswith("/readonly")]
+        check(len(read_only) == 1 and read_only[0][5].split(",")[0] == "ro",
+              f"the read-only volume is bound read-only on the host ({len(shared)} volume mounts)")
 
     def check_host_path(self, cid):
         check(self.exec_text(cid, ["cat", "/data/from-host"]) == "host-value",
