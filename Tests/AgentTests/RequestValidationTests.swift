@@ -235,6 +235,16 @@ import Testing
             Grpc_CreateSandboxRequest.with {
                 $0.sandboxID = "s1"; $0.hostname = String(repeating: "h", count: 65)
             }, field: "hostname")
+        refusal(
+            Grpc_CreateSandboxRequest.with {
+                $0.sandboxID = "s1"
+                $0.dns = ["nameserver 10.0.0.1\nnameserver 10.6.6.6"]
+            }, field: "dns[0]")
+        refusal(
+            Grpc_CreateSandboxRequest.with {
+                $0.sandboxID = "s1"
+                $0.dns = Array(repeating: "search a", count: 65)
+            }, field: "dns")
     }
 
     @Test func copyFileOffsetsAndPaths() {

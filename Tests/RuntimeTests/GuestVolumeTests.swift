@@ -195,3 +195,27 @@ import Testing
         #expect(guest.linux?.namespaces == [Namespace(type: "mount"), Namespace(type: "uts")])
     }
 }
+
+/// After a crashed shim, `Sandbox.cleanUp` undoes the volume mounts the state recorded before
+/// it removes the share, and the host's files behind them survive.
+@Suite struct VolumeCleanUpTests {
+    @Test func crashCleanUpUnmountsSharedVolumesAndKeepsTheHostsFiles() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("volc-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let paths = SandboxPaths(sandboxID: "sb1", stateRoot: root + "/sbs", sharedRoot: root + "/shared")
+        try FileManager.default.createDirectory(
+            atPath: paths.sharedDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/hostpath", withIntermediateDirectories: true)
+        try "keep".write(toFile: root + "/hostpath/file", atomically: false, encoding: .utf8)
+        let target = try ShareTarget(root: paths.sharedDirectory, components: ["c1", "volumes", "0"])
+        try VolumeShare.bind(source: root + "/hostpath", at: target, readOnly: false)
+        #expect(try String(contentsOfFile: target.path + "/file", encoding: .utf8) == "keep")
+        try SandboxState(paths: paths, mounts: [target.path], containers: ["c1"]).save()
+        Sandbox.cleanUp(paths: paths, logger: .init(label: "test"))
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains(target.path))
+        #expect(!FileManager.default.fileExists(atPath: paths.sharedBase))
+        #expect(try String(contentsOfFile: root + "/hostpath/file", encoding: .utf8) == "keep")
+    }
+}
