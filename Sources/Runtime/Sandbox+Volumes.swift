@@ -114,14 +114,17 @@ extension Sandbox {
     /// it moves; stops when the container's volumes are released.
     private func startWatching(containerID: String, source: String, guestPath: String) {
         let (agent, logger) = (agent, logger)
-        let task = Task {
+        // Detached: the reads and copies must not hold the sandbox actor.
+        let task = Task.detached {
             var seen = VolumeCopy.dataTarget(path: source)
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.watchInterval)
                 let now = VolumeCopy.dataTarget(path: source)
                 guard now != seen, !Task.isCancelled else { continue }
                 do {
-                    for file in try VolumeCopy.files(source: source, guestPath: guestPath) {
+                    // Checked before each call: the container may be removed meanwhile.
+                    for file in try VolumeCopy.files(source: source, guestPath: guestPath)
+                    where !Task.isCancelled {
                         try await agent.copyFile(file)
                     }
                     seen = now

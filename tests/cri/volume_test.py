@@ -127,6 +127,8 @@ class VolumeTest(pod_test.PodTest):
               f"/etc/resolv.conf searches {' '.join(SEARCHES)}")
         for cid in (writer, reader):
             check(self.exec_text(cid, ["hostname"]) == HOSTNAME, f"hostname prints {HOSTNAME}")
+        check(self.exec_text(writer, ["cat", "/etc/hostname"]) == HOSTNAME,
+              f"/etc/hostname (containerd's file) holds {HOSTNAME}")
         hosts = self.exec_text(writer, ["cat", "/etc/hosts"])
         # With the node's network, containerd copies the node's /etc/hosts for the pod.
         check(hosts == pod_test.host_file("/etc/hosts"), "/etc/hosts is the one containerd wrote")
