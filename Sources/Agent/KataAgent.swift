@@ -102,7 +102,13 @@ public struct SandboxRequest: Sendable, Equatable {
     public var sandboxID: String
     public var storages: [Storage]
     public var kernelModules: [String]
-    public init(hostname: String, sandboxID: String, storages: [Storage], kernelModules: [String] = []) {
+    /// The lines of the pod's resolv.conf; the agent writes them as the guest's.
+    public var dns: [String]
+    public init(
+        hostname: String, sandboxID: String, storages: [Storage], kernelModules: [String] = [],
+        dns: [String] = []
+    ) {
+        self.dns = dns
         self.hostname = hostname
         self.sandboxID = sandboxID
         self.storages = storages

@@ -33,6 +33,7 @@ extension TTRPCAgent {
             Methods.createSandbox,
             .with {
                 $0.hostname = sandbox.hostname
+                $0.dns = sandbox.dns
                 $0.sandboxID = sandbox.sandboxID
                 $0.storages = sandbox.storages.map(Grpc_Storage.init)
                 $0.kernelModules = sandbox.kernelModules.map { name in .with { $0.name = name } }

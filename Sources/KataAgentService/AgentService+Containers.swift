@@ -19,10 +19,25 @@ extension AgentService {
         }
         var spec = guestSpec(id: id, Spec(request.oci))
         var mounted: [String] = []
+        var shared: [String] = []
         var blockRoots: [BlockRootMount] = []
         var pinned = false
         do {
             for storage in request.storages {
+                if storage.driver == StorageMount.ephemeralDriver {
+                    // Shared by the pod's containers: mounted by the first, unmounted by the last.
+                    guard !shared.contains(storage.mountPoint) else { continue }
+                    if await sandbox.retainShared(storage.mountPoint) {
+                        do {
+                            try await mount(storage)
+                        } catch {
+                            _ = await sandbox.releaseShared(storage.mountPoint)
+                            throw error
+                        }
+                    }
+                    shared.append(storage.mountPoint)
+                    continue
+                }
                 if storage.driver == BlockRootStorage.driver {
                     await modules.wait(for: GuestModules.needed(forFilesystem: "overlay"))
                     blockRoots.append(
@@ -44,11 +59,14 @@ extension AgentService {
         } catch {
             if pinned { PinnedRootfs.unpin(containerID: id, paths: paths) }
             mounted.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
+            await releaseShared(shared)
             blockRoots.reversed().forEach { $0.remove() }
+            _ = removeTree(paths.copiedVolumes(containerID: id))
             throw error
         }
         let cgroup = CgroupV2.forContainer(id: id, cgroupsPath: spec.linux?.cgroupsPath)
-        await sandbox.addContainer(id, .init(cgroup: cgroup, storages: mounted, blockRoots: blockRoots))
+        await sandbox.addContainer(
+            id, .init(cgroup: cgroup, storages: mounted, blockRoots: blockRoots, sharedStorages: shared))
     }
 
     /// The spec as crun must see it here: the rootfs is a guest path on the shared filesystem
@@ -70,7 +88,17 @@ extension AgentService {
         PinnedRootfs.unpin(containerID: request.containerID, paths: paths)
         if let record = await sandbox.removeContainer(request.containerID) {
             record.storages.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }
+            await releaseShared(record.sharedStorages)
             record.blockRoots.reversed().forEach { $0.remove() }
+        }
+        // The files the host copied in for it (`shared_fs = "none"`): a guest directory.
+        _ = removeTree(paths.copiedVolumes(containerID: request.containerID))
+    }
+
+    /// Drops the container's references to pod-wide storages, unmounting those it held last.
+    private func releaseShared(_ mountPoints: [String]) async {
+        for mountPoint in mountPoints.reversed() where await sandbox.releaseShared(mountPoint) {
+            StorageMount.unmount(mountPoint, root: paths.storageRoot)
         }
     }
 

@@ -63,6 +63,11 @@ extension AgentService {
         let directory = try BeneathPath.openDirectory(
             root: paths.copyFileRoot, components.dropLast(), creating: directoryMode)
         let mode = mode_t(request.fileMode == 0 ? 0o644 : request.fileMode & 0o7777)
+        // A directory entry (upstream's file_mode with S_IFDIR): made, without following links.
+        if request.fileMode & UInt32(S_IFMT) == UInt32(S_IFDIR) {
+            _ = try BeneathPath.openDirectory(root: paths.copyFileRoot, components, creating: mode)
+            return
+        }
         // O_NONBLOCK: a FIFO planted there must fail the open, not block it.
         let file = try BeneathPath.open(
             components[components.count - 1], in: directory, path: path,

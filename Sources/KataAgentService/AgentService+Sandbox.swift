@@ -9,6 +9,9 @@ extension AgentService {
         try await sandbox.beginSandbox(id: request.sandboxID)
         do {
             if !request.hostname.isEmpty { try GuestInit.setHostname(request.hostname) }
+            if !request.dns.isEmpty {
+                try writeFile(paths.resolvConf, Array((request.dns.joined(separator: "\n") + "\n").utf8))
+            }
             try await deliverInitdata()
             for storage in request.storages {
                 try await mount(storage)

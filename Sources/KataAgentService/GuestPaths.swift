@@ -29,6 +29,8 @@ public struct GuestPaths: Sendable, Equatable {
     public var devices: String
     /// Where the initdata document and its entries are written.
     public var initdata: String
+    /// The guest's resolver configuration, written from CreateSandbox's `dns`.
+    public var resolvConf = "/etc/resolv.conf"
 
     public init(
         sharedContainers: String = "/run/kata-containers/shared/containers",
@@ -49,6 +51,10 @@ public struct GuestPaths: Sendable, Equatable {
         self.storageRoot = storageRoot
         self.cgroupParent = cgroupParent
     }
+
+    /// Where the host's CopyFile puts a container's volumes when nothing is shared (the
+    /// runtime's `Sandbox.guestCopies`); removed with the container. `containerID` is checked.
+    public func copiedVolumes(containerID: String) -> String { "\(copyFileRoot)/volumes/\(containerID)" }
 
     /// The guest rootfs for a container whose spec says `rootPath` (checked by
     /// `Grpc_CreateContainerRequest.validate`: no "." or ".." components, absolute ones below

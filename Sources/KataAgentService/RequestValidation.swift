@@ -34,6 +34,23 @@ enum RequestCheck {
         }
     }
 
+    /// A spec mount: an absolute destination without "." or ".." parts (crun resolves it in
+    /// the container's root); a bind mount's source must be a guest path below the storage
+    /// root (what the runtime shared, copied or mounted there), never another guest path.
+    static func mount(_ mount: Grpc_Mount, field: String, paths: GuestPaths) throws {
+        guard mount.destination.hasPrefix("/") else {
+            throw KataError(
+                .invalidArgument,
+                "\(field).destination \"\(mount.destination.prefix(256))\": must be absolute")
+        }
+        try relativePath(mount.destination, field: "\(field).destination")
+        let isBind = mount.type == "bind" || mount.options.contains("bind") || mount.options.contains("rbind")
+        if isBind {
+            _ = try BeneathPath.components(
+                of: mount.source, below: paths.storageRoot, field: "\(field).source")
+        }
+    }
+
     /// A plain string the kernel takes as a C string, at most `maxBytes` long.
     static func text(_ value: String, field: String, maxBytes: Int) throws {
         guard !value.utf8.contains(0), value.utf8.count <= maxBytes else {
@@ -61,10 +78,22 @@ extension Grpc_Storage {
 extension Grpc_CreateSandboxRequest: ValidatedRequest {
     /// sethostname(2) takes at most HOST_NAME_MAX (64) bytes.
     static let maxHostnameBytes = 64
+    /// resolv.conf lines the guest takes (a resolver reads a few; kubelet writes fewer).
+    static let maxDNSLines = 64
+    static let maxDNSLineBytes = 1024
 
     package func validate(_ paths: GuestPaths) throws {
         try Identifier.validate(sandboxID, field: "sandbox_id")
         try RequestCheck.text(hostname, field: "hostname", maxBytes: Self.maxHostnameBytes)
+        guard dns.count <= Self.maxDNSLines else {
+            throw KataError(.invalidArgument, "dns: at most \(Self.maxDNSLines) lines")
+        }
+        for (index, line) in dns.enumerated() {
+            try RequestCheck.text(line, field: "dns[\(index)]", maxBytes: Self.maxDNSLineBytes)
+            guard !line.contains("\n") && !line.contains("\r") else {
+                throw KataError(.invalidArgument, "dns[\(index)]: one line (no line break)")
+            }
+        }
         for (index, storage) in storages.enumerated() {
             try storage.validate(paths, field: "storages[\(index)]")
         }
@@ -86,6 +115,9 @@ extension Grpc_CreateContainerRequest: ValidatedRequest {
             _ = try BeneathPath.components(of: rootPath, below: paths.storageRoot, field: "OCI.root.path")
         } else {
             try RequestCheck.relativePath(rootPath, field: "OCI.root.path")
+        }
+        for (index, mount) in oci.mounts.enumerated() {
+            try RequestCheck.mount(mount, field: "OCI.mounts[\(index)]", paths: paths)
         }
         // crun takes a plain path as is; a systemd-style one ("slice:prefix:name") is replaced.
         let cgroupsPath = oci.linux.cgroupsPath

@@ -10,11 +10,29 @@ actor SandboxState {
         var storages: [String]
         /// Block root filesystems (dm-verity + EROFS + overlay), removed after the storages.
         var blockRoots: [BlockRootMount] = []
+        /// Pod-wide storages (ephemeral tmpfs) this container holds a reference to.
+        var sharedStorages: [String] = []
     }
 
     private(set) var sandboxID: String?
     private(set) var sandboxStorages: [String] = []
     private(set) var containers: [String: ContainerRecord] = [:]
+    /// Pod-wide storages by mount point, with how many containers use each.
+    private(set) var sharedStorages: [String: Int] = [:]
+
+    /// Takes a reference to the pod-wide storage at `mountPoint`; true when this is the first
+    /// (the caller mounts it, and calls `releaseShared` if that fails).
+    func retainShared(_ mountPoint: String) -> Bool {
+        sharedStorages[mountPoint, default: 0] += 1
+        return sharedStorages[mountPoint] == 1
+    }
+
+    /// Drops a reference; true when it was the last (the caller unmounts it).
+    func releaseShared(_ mountPoint: String) -> Bool {
+        guard let count = sharedStorages[mountPoint] else { return false }
+        sharedStorages[mountPoint] = count > 1 ? count - 1 : nil
+        return count == 1
+    }
 
     func beginSandbox(id: String) throws {
         guard sandboxID == nil else {
@@ -30,8 +48,9 @@ actor SandboxState {
         defer {
             sandboxID = nil
             sandboxStorages = []
+            sharedStorages = [:]
         }
-        return sandboxStorages.reversed()
+        return sharedStorages.keys.sorted() + sandboxStorages.reversed()
     }
 
     func addContainer(_ id: String, _ record: ContainerRecord) { containers[id] = record }

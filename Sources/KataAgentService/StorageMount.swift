@@ -33,7 +33,12 @@ struct StorageMount: Sendable, Equatable {
     /// The drivers this agent mounts, and the filesystem type each implies.
     static let drivers: [String: String] = [
         "9p": "9p", "virtio-fs": "virtiofs", "virtiofs": "virtiofs", "local": "", "bind": "",
+        ephemeralDriver: "tmpfs",
     ]
+    /// A guest tmpfs the pod's containers share (upstream's emptyDir / /dev/shm storage).
+    static let ephemeralDriver = "ephemeral"
+    /// Ephemeral storages live only below `root/sandbox` (upstream's sandbox directory).
+    static let ephemeralParent = "sandbox"
     /// The filesystem data string fits in the one page mount(2) copies.
     static let maxDataBytes = 4095
     /// A 9p or virtio-fs tag (QEMU allows far shorter ones).
@@ -59,6 +64,14 @@ struct StorageMount: Sendable, Equatable {
         self.root = root
         self.targetComponents = try BeneathPath.components(
             of: mountPoint, below: root, field: "storage mount_point")
+        if driver == Self.ephemeralDriver
+            && (targetComponents.count < 2 || targetComponents[0] != Self.ephemeralParent)
+        {
+            throw KataError(
+                .invalidArgument,
+                "storage mount_point \(mountPoint): an ephemeral storage must lie below \(root)/\(Self.ephemeralParent)/"
+            )
+        }
         if isBind {
             sourceComponents = try BeneathPath.components(of: source, below: root, field: "storage source")
         } else {

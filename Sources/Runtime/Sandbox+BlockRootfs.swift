@@ -81,10 +81,13 @@ extension Sandbox {
             // mount points (/run, ...) in it before it remounts the root read-only.
             let storage = try Self.blockRootStorage(
                 pciPath: pciPath, verity: acquired.image.verity, mountPoint: guestRootfs, writable: true)
-            let guestSpec = spec.forGuest(containerID: containerID, guestRootfs: guestRootfs)
+            let volumes = try await prepareVolumes(containerID: containerID, spec: spec)
+            let guestSpec = spec.forGuest(
+                containerID: containerID, guestRootfs: guestRootfs, mounts: volumes.mounts)
             try await agent.createContainer(
-                ContainerRequest(id: containerID, spec: guestSpec, storages: [storage]))
+                ContainerRequest(id: containerID, spec: guestSpec, storages: [storage] + volumes.storages))
         } catch {
+            releaseVolumes(containerID: containerID)
             await detach(root, container: containerID)
             throw error
         }

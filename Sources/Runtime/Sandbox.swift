@@ -34,6 +34,8 @@ public actor Sandbox {
     var blockRoots: [String: BlockRoot] = [:]
     /// Names hot-plugged devices (QEMU's node names are short: the container id is not one).
     var nextDeviceNumber = 0
+    /// Per container: the tasks re-copying its kubelet-updated volumes (`shared_fs = "none"`).
+    var volumeWatchers: [String: [Task<Void, Never>]] = [:]
     private nonisolated let watchdog: SandboxWatchdog
 
     private init(
@@ -64,9 +66,11 @@ public actor Sandbox {
     /// Boots the VM the launch planner described, connects the agent and has it mount the
     /// shared directory when the plan shares one. On failure everything made so far is undone.
     /// `configuration` is the one the plan was made from (the agent's settings are read here).
+    /// `hostname` is the sandbox spec's (a CRI pod's hostname); the sandbox id's first 63
+    /// characters without one. `dns` is the pod's resolv.conf (`Spec.sandboxDNS`).
     public static func create(
-        plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths,
-        dialer: @escaping AgentDialer,
+        plan: LaunchPlan, configuration: KataConfiguration, paths: SandboxPaths, hostname: String? = nil,
+        dns: [String] = [], dialer: @escaping AgentDialer,
         backend: any VirtualMachineBackend = QEMUBackend(), health: HealthCheckPolicy = .standard,
         logger: Logger
     ) async throws -> Sandbox {
@@ -78,6 +82,7 @@ public actor Sandbox {
                 "sandbox \(id): the launch plan was made for other paths than \(paths.stateDirectory)")
         }
         let shareReadOnly = plan.vm.shares.contains { $0.readOnly }
+        let hostname = try guestHostname(hostname, sandboxID: id)
         var logger = logger
         logger[metadataKey: "sandbox"] = "\(id)"
         var state = SandboxState(paths: paths)
@@ -113,13 +118,13 @@ public actor Sandbox {
             agent = connected
             try await connected.createSandbox(
                 SandboxRequest(
-                    hostname: String(id.prefix(63)), sandboxID: id,
+                    hostname: hostname, sandboxID: id,
                     storages: plan.guestShare.map { share in
                         [
                             .virtio9p(
                                 tag: share.tag, mountPoint: SandboxPaths.guestSharedMount, msize: share.msize)
                         ]
-                    } ?? [], kernelModules: configuration.agent.kernelModules))
+                    } ?? [], kernelModules: configuration.agent.kernelModules, dns: dns))
             logger.info(
                 "sandbox ready",
                 metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
@@ -156,11 +161,15 @@ public actor Sandbox {
                 rootfs.isEmpty
                 ? [RootfsMount(type: "bind", source: "\(bundle)/rootfs", options: ["rbind"])] : rootfs
             try mountAll(mounts, at: shareTarget)
+            let volumes = try await prepareVolumes(containerID: containerID, spec: spec)
             let guestSpec = spec.forGuest(
-                containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID))
+                containerID: containerID, guestRootfs: paths.guestRootfs(container: containerID),
+                mounts: volumes.mounts)
             if shareReadOnly { makeMountPoints(guestSpec, root: target) }
-            try await agent.createContainer(ContainerRequest(id: containerID, spec: guestSpec))
+            try await agent.createContainer(
+                ContainerRequest(id: containerID, spec: guestSpec, storages: volumes.storages))
         } catch {
+            releaseVolumes(containerID: containerID)
             try? RootfsMount.unmount(shareTarget)
             forget(containerID, mount: target)
             throw error
@@ -170,6 +179,7 @@ public actor Sandbox {
     /// Removes the container in the guest and its shared root filesystem on the host.
     public func removeContainer(id containerID: String) async throws {
         if let device = blockRoots[containerID] {
+            defer { releaseVolumes(containerID: containerID) }
             do {
                 try await agent.removeContainer(id: containerID, timeoutSeconds: 10)
             } catch {
@@ -180,6 +190,7 @@ public actor Sandbox {
             return
         }
         defer {
+            releaseVolumes(containerID: containerID)
             Self.unmount(paths.hostRootfs(container: containerID), paths: paths, logger: logger)
             removeTree("\(paths.sharedDirectory)/\(containerID)")
             forget(containerID, mount: paths.hostRootfs(container: containerID))
@@ -202,6 +213,8 @@ public actor Sandbox {
             }
         }
         await agent.close()
+        volumeWatchers.values.joined().forEach { $0.cancel() }
+        volumeWatchers = [:]
         await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
         // The VM is gone, and with it every device it held: only the cache references remain.
         paths.imageCache.releaseAll(sandbox: id)
@@ -231,6 +244,19 @@ public actor Sandbox {
         for mount in state.mounts.reversed() { unmount(mount, paths: paths, logger: logger) }
         paths.imageCache.releaseAll(sandbox: paths.sandboxID)
         removeDirectories(paths)
+    }
+
+    /// The hostname CreateSandbox sets: the spec's, checked (sethostname takes 64 bytes at
+    /// most), or the sandbox id's first 63 characters.
+    static func guestHostname(_ hostname: String?, sandboxID: String) throws -> String {
+        guard let hostname, !hostname.isEmpty else { return String(sandboxID.prefix(63)) }
+        guard hostname.utf8.count <= 64, !hostname.utf8.contains(0), !hostname.contains("/") else {
+            throw KataError(
+                .invalidArgument,
+                "sandbox spec hostname \(hostname.prefix(80).debugDescription): at most 64 bytes, no NUL or \"/\""
+            )
+        }
+        return hostname
     }
 
     /// Unmounts a recorded mount point, reached below the share without following symlinks.

@@ -1,20 +1,23 @@
 import OCI
 
 extension Spec {
-    /// The spec as the guest must see it. The root filesystem is the shared copy; host-only
-    /// parts are dropped: namespace paths (host /proc paths mean nothing in the guest), hooks
-    /// (host binaries), and bind mounts of host files (not shared into the guest yet). The cgroup
-    /// goes under /kata, since a systemd-style path needs systemd, which the guest lacks.
-    public func forGuest(containerID: String, guestRootfs: String) -> Spec {
+    /// The spec as the guest must see it. The root filesystem is the shared copy; the mounts are
+    /// `mounts` (what `Sandbox.prepareVolumes` made of the spec's: bind mounts from guest paths);
+    /// host-only parts are dropped: namespace paths (host /proc paths mean nothing in the
+    /// guest) and hooks (host binaries); a spec with a hostname gets its UTS namespace. The cgroup goes under /kata, since a systemd-style
+    /// path needs systemd, which the guest lacks.
+    public func forGuest(containerID: String, guestRootfs: String, mounts: [Mount]?) -> Spec {
         var spec = self
         spec.root = Root(path: guestRootfs, readonly: root?.readonly)
         spec.hooks = nil
-        spec.mounts = mounts?.filter { mount in
-            let options = mount.options ?? []
-            return mount.type != "bind" && !options.contains("bind") && !options.contains("rbind")
-        }
+        spec.mounts = mounts
         if var linux = spec.linux {
             linux.namespaces = linux.namespaces?.map { Namespace(type: $0.type) }
+            // A pod on the node's network shares the node's UTS namespace on the host; in the
+            // guest the VM is the pod's, and crun sets a hostname only in a namespace of its own.
+            if hostname?.isEmpty == false, linux.namespaces?.contains(where: { $0.type == "uts" }) != true {
+                linux.namespaces = (linux.namespaces ?? []) + [Namespace(type: "uts")]
+            }
             linux.cgroupsPath = "/kata/\(containerID)"
             spec.linux = linux
         }

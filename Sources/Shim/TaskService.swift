@@ -235,6 +235,8 @@ public actor TaskService {
         let configuration = try loadConfiguration(annotations, configPath)
         let paths = SandboxPaths(sandboxID: sandboxID, stateRoot: stateRoot, sharedRoot: sharedRoot)
         let (dialer, backend, hostFacts, health, logger) = (dialer, backend, hostFacts, health, logger)
+        let hostname = spec.hostname
+        let dns = try spec.sandboxDNS()
         let request = LaunchRequest(
             sandboxID: sandboxID, paths: paths, annotations: annotations,
             shareReadOnly: Self.guestOnlyReadsTheShare(spec))
@@ -247,7 +249,9 @@ public actor TaskService {
             let plan = try LaunchPlanner(configuration: configuration, host: hostFacts(), qemu: qemu).plan(
                 request)
             return try await Sandbox.create(
-                plan: plan, configuration: configuration, paths: paths, dialer: dialer, backend: backend,
+                plan: plan, configuration: configuration, paths: paths, hostname: hostname, dns: dns,
+                dialer: dialer,
+                backend: backend,
                 health: health, logger: logger)
         }
         sandboxCreation = creation

@@ -124,4 +124,47 @@ import Testing
         #expect(throws: KataError.self) { try onLink.mount() }
         #expect(entries(tree.outside) == ["secret"])
     }
+
+    /// A directory entry (file_mode with S_IFDIR, as upstream sends one): the directory is made
+    /// below the root, an empty one too, never through a planted symlink.
+    @Test func copyFileMakesDirectoriesForDirectoryEntries() async throws {
+        let tree = try Tree()
+        let agent = service(tree)
+        var request = copy(tree.root + "/volumes/c1/3/empty", [])
+        request.fileMode = UInt32(S_IFDIR) | 0o750
+        try await agent.copyFile(request)
+        var info = stat()
+        #expect(stat(tree.root + "/volumes/c1/3/empty", &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
+        #expect(symlink(tree.outside, tree.root + "/volumes/c1/link") == 0)
+        request.path = tree.root + "/volumes/c1/link/made"
+        await #expect(throws: KataError.self) { try await agent.copyFile(request) }
+        #expect(entries(tree.outside).isEmpty)
+    }
+
+    /// The pod's ephemeral storages: a tmpfs below root/sandbox, mounted by the first container
+    /// that names it and unmounted with the last (SandboxState counts the references).
+    @Test func ephemeralStoragesAreTmpfsCountedAcrossThePod() async throws {
+        let tree = try Tree()
+        let mountPoint = tree.root + "/sandbox/ephemeral/cache"
+        let storage = try StorageMount(
+            driver: "ephemeral", source: "tmpfs", fsType: "tmpfs", options: ["nodev", "size=1048576"],
+            mountPoint: mountPoint, root: tree.root)
+        #expect(throws: KataError.self) {
+            try StorageMount(
+                driver: "ephemeral", source: "tmpfs", fsType: "tmpfs", options: [],
+                mountPoint: tree.root + "/shared/x", root: tree.root)
+        }
+        let state = SandboxState()
+        #expect(await state.retainShared(mountPoint))
+        try storage.mount()
+        #expect(await !state.retainShared(mountPoint), "a second container reuses it")
+        try writeFile(mountPoint + "/note", Array("in memory".utf8))
+        let mounts = try readTextFile("/proc/self/mountinfo")
+        #expect(mounts.contains(" \(mountPoint) ") && mounts.contains(" - tmpfs "))
+        #expect(await !state.releaseShared(mountPoint), "still held by one container")
+        #expect(await state.releaseShared(mountPoint), "the last one unmounts it")
+        StorageMount.unmount(mountPoint, root: tree.root)
+        #expect(entries(mountPoint).isEmpty, "unmounted")
+        #expect(await !state.releaseShared(mountPoint), "no reference left to drop")
+    }
 }

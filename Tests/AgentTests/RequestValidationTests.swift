@@ -154,6 +154,59 @@ import Testing
         refusal(Grpc_CreateContainerRequest.with { $0.containerID = "c1" }, field: "OCI")
     }
 
+    /// Spec mounts from the host: destinations absolute without "..", bind sources only below
+    /// the storage root; an ephemeral (pod tmpfs) storage only below its sandbox directory.
+    @Test func specMountsAndEphemeralStoragesStayWhereTheyBelong() throws {
+        func create(_ mount: Grpc_Mount, storage: Grpc_Storage? = nil) -> Grpc_CreateContainerRequest {
+            .with {
+                $0.containerID = "c1"
+                $0.oci = .with {
+                    $0.root.path = "rootfs"
+                    $0.mounts = [mount]
+                }
+                if let storage { $0.storages = [storage] }
+            }
+        }
+        func bind(_ destination: String, _ source: String, type: String = "bind") -> Grpc_Mount {
+            .with {
+                $0.destination = destination
+                $0.source = source
+                $0.type = type
+                $0.options = ["rbind", "ro"]
+            }
+        }
+        refusal(
+            create(bind("etc/hosts", "/run/kata-containers/volumes/c1/0")), field: "OCI.mounts[0].destination"
+        )
+        refusal(
+            create(bind("/etc/../../x", "/run/kata-containers/volumes/c1/0")),
+            field: "OCI.mounts[0].destination")
+        refusal(create(bind("/etc/hosts", "/etc/shadow")), field: "OCI.mounts[0].source")
+        refusal(
+            create(bind("/data", "/run/kata-containers/../../etc", type: "none")),
+            field: "OCI.mounts[0].source")
+        try create(bind("/etc/hosts", "/run/kata-containers/shared/containers/c1/volumes/3")).validate(paths)
+        try create(
+            .with {
+                $0.destination = "/proc"; $0.type = "proc"; $0.source = "proc"
+            }
+        ).validate(paths)
+        let ephemeral = Grpc_Storage.with {
+            $0.driver = "ephemeral"
+            $0.source = "tmpfs"
+            $0.fstype = "tmpfs"
+            $0.options = ["size=1048576"]
+            $0.mountPoint = "/run/kata-containers/sandbox/ephemeral/cache"
+        }
+        let cache = bind("/cache", "/run/kata-containers/sandbox/ephemeral/cache")
+        try create(cache, storage: ephemeral).validate(paths)
+        var outside = ephemeral
+        outside.mountPoint = "/run/kata-containers/shared/containers/x"
+        refusal(create(cache, storage: outside), field: "storages[0]")
+        outside.mountPoint = "/run/kata-containers/sandbox"
+        refusal(create(cache, storage: outside), field: "storages[0]")
+    }
+
     @Test func storagesMountOnlyBelowTheStorageRoot() {
         func sandbox(_ change: (inout Grpc_Storage) -> Void) -> Grpc_CreateSandboxRequest {
             var storage = Grpc_Storage.with {
@@ -182,6 +235,16 @@ import Testing
             Grpc_CreateSandboxRequest.with {
                 $0.sandboxID = "s1"; $0.hostname = String(repeating: "h", count: 65)
             }, field: "hostname")
+        refusal(
+            Grpc_CreateSandboxRequest.with {
+                $0.sandboxID = "s1"
+                $0.dns = ["nameserver 10.0.0.1\nnameserver 10.6.6.6"]
+            }, field: "dns[0]")
+        refusal(
+            Grpc_CreateSandboxRequest.with {
+                $0.sandboxID = "s1"
+                $0.dns = Array(repeating: "search a", count: 65)
+            }, field: "dns")
     }
 
     @Test func copyFileOffsetsAndPaths() {

@@ -6,7 +6,7 @@ import Testing
 @testable import Runtime
 
 @Suite struct GuestSpecTests {
-    @Test func guestSpecPointsAtTheShareAndDropsHostOnlyParts() {
+    @Test func guestSpecPointsAtTheShareTakesTheGuestMountsAndDropsHostOnlyParts() {
         let spec = Spec(
             process: Process(args: ["/bin/sh"]), root: Root(path: "rootfs", readonly: true),
             mounts: [
@@ -23,10 +23,12 @@ import Testing
                 namespaces: [
                     Namespace(type: "pid"), Namespace(type: "network", path: "/var/run/netns/cni-1"),
                 ]))
+        let mounts = [Mount(destination: "/proc", type: "proc", source: "proc")]
         let guest = spec.forGuest(
-            containerID: "c1", guestRootfs: "/run/kata-containers/shared/containers/c1/rootfs")
+            containerID: "c1", guestRootfs: "/run/kata-containers/shared/containers/c1/rootfs", mounts: mounts
+        )
         #expect(guest.root == Root(path: "/run/kata-containers/shared/containers/c1/rootfs", readonly: true))
-        #expect(guest.mounts?.map(\.destination) == ["/proc", "/dev/shm"])
+        #expect(guest.mounts == mounts)
         #expect(guest.hooks == nil)
         #expect(guest.linux?.namespaces == [Namespace(type: "pid"), Namespace(type: "network")])
         #expect(guest.linux?.cgroupsPath == "/kata/c1")

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -165,4 +166,12 @@ int ckata_spawn_detached(const char *path, char *const argv[], char *const envp[
 
 int ckata_spawn_actions_closefrom(void *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
+}
+
+int ckata_statfs(const char *path, uint64_t *type, uint64_t *bytes) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -errno;
+    *type = (uint64_t)info.f_type;
+    *bytes = (uint64_t)info.f_blocks * (uint64_t)info.f_bsize;
+    return 0;
 }

@@ -78,4 +78,8 @@ int ckata_dm_load_table(int control, const char *name, const char *target, uint6
 int ckata_dm_resume(int control, const char *name, uint32_t *dev_major, uint32_t *dev_minor);
 int ckata_dm_remove(int control, const char *name);
 
+/// statfs(2) of `path`: the filesystem's magic number (f_type) and its size in bytes
+/// (f_blocks * f_bsize). Returns 0 or -errno.
+int ckata_statfs(const char *path, uint64_t *type, uint64_t *bytes);
+
 #endif
