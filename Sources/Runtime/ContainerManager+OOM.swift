@@ -48,7 +48,8 @@ extension ContainerManager {
     /// the guest made up (no such container here) is logged and dropped.
     func outOfMemory(_ id: String) {
         guard containers[id] != nil else {
-            logger.warning("the guest reported an OOM kill in unknown container \(id.prefix(80).debugDescription)")
+            logger.warning(
+                "the guest reported an OOM kill in unknown container \(id.prefix(80).debugDescription)")
             return
         }
         oomReported.insert(id)
@@ -72,7 +73,8 @@ extension ContainerManager {
     }
 
     private func oomWaitExpired(_ id: String, token: Int) {
-        guard var waiting = oomWaiters[id], let index = waiting.firstIndex(where: { $0.token == token }) else {
+        guard var waiting = oomWaiters[id], let index = waiting.firstIndex(where: { $0.token == token })
+        else {
             return
         }
         let expired = waiting.remove(at: index)

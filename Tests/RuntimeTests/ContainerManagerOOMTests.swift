@@ -21,7 +21,9 @@ import Testing
         let exit = try #require(fixture.log.exit("c1"))
         let tail = Array(fixture.log.all.suffix(2))
         #expect(
-            tail == [.outOfMemory(containerID: "c1"), .processExited(containerID: "c1", execID: "", exit: exit)],
+            tail == [
+                .outOfMemory(containerID: "c1"), .processExited(containerID: "c1", execID: "", exit: exit),
+            ],
             "\(fixture.log.all)")
     }
 

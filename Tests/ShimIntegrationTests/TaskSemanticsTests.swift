@@ -156,7 +156,8 @@ struct TaskSemanticsTests {
         // The marker in the container's upper layer, as the host sees it.
         let snapshots = ctrd.work + "/containerd/root/io.containerd.snapshotter.v1.overlayfs/snapshots"
         let owners = try FileManager.default.contentsOfDirectory(atPath: snapshots).compactMap {
-            try? FileManager.default.attributesOfItem(atPath: "\(snapshots)/\($0)/fs/\(marker)")[.ownerAccountID]
+            try? FileManager.default.attributesOfItem(atPath: "\(snapshots)/\($0)/fs/\(marker)")[
+                .ownerAccountID]
                 as? NSNumber
         }
         #expect(owners.map(\.intValue) == [100000], "\(runtime): owners on the host \(owners)")
