@@ -13,6 +13,10 @@ epoch=${SOURCE_DATE_EPOCH:-0}
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp makes its directory 0700; as the guest's / that would stop every process without
+# CAP_DAC_OVERRIDE over root's files, e.g. a container in a user namespace (crun's setup
+# then fails to open /proc/self/setgroups), so / is 0755 as on any root filesystem.
+chmod 0755 "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,lib,lib64,etc,proc,sys,dev,run,tmp,mnt,sys/fs/cgroup}
 install -m 0755 "$agent" "$root/init"
 

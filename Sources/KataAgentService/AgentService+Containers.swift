@@ -84,7 +84,10 @@ extension AgentService {
     }
 
     func removeContainer(_ request: Grpc_RemoveContainerRequest) async throws {
+        // The cgroup goes with the container: a kill it counted must be reported first.
+        await oom.check(request.containerID, limit: Self.oomHandOver)
         try await registry.remove(id: request.containerID)
+        await oom.forget(request.containerID)
         PinnedRootfs.unpin(containerID: request.containerID, paths: paths)
         if let record = await sandbox.removeContainer(request.containerID) {
             record.storages.reversed().forEach { StorageMount.unmount($0, root: paths.storageRoot) }

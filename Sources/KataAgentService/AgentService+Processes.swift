@@ -16,6 +16,8 @@ extension AgentService {
 
     /// The largest read answered at once, so a response stays far below ttrpc's frame limit.
     static let maxReadBytes = 1 << 20
+    /// How long an exit or a removal waits for a GetOOMEvent caller to take the container's kill.
+    static let oomHandOver: Duration = .seconds(1)
 
     func execProcess(_ request: Grpc_ExecProcessRequest) async throws {
         let process = Process(request.process)
@@ -32,6 +34,8 @@ extension AgentService {
     func waitProcess(_ request: Grpc_WaitProcessRequest) async throws -> Grpc_WaitProcessResponse {
         let process = try await registry.process(id: request.containerID, execID: request.execID)
         let status = await process.waitForExit()
+        // An OOM kill of the container reaches the host before its exit does (see OOMMonitor).
+        if request.execID.isEmpty { await oom.check(request.containerID, limit: Self.oomHandOver) }
         // The host has the exit code: the exec's record goes once its output is read out too.
         process.markWaited()
         return .with { $0.status = status }

@@ -22,6 +22,11 @@ extension ContainerManager {
                 code = 255
             }
             await relay.waitForOutput()
+            // An OOM-killed init dies of SIGKILL; containerd's CRI takes the container's reason
+            // (OOMKilled) from a TaskOOM it saw before the exit, so that comes first.
+            if execID.isEmpty, code == Self.sigkillExit {
+                await waitForOOMReport(containerID, within: Self.oomGrace)
+            }
             exited(process, code: code)
         }
     }
@@ -38,6 +43,7 @@ extension ContainerManager {
     /// reported exited with 255, as upstream, so every Wait returns. Delete then only forgets.
     public func sandboxDied() {
         sandboxGone = true
+        stopWatchingOOM()
         for container in containers.values {
             container.processes.forEach { exited($0, code: 255) }
         }
@@ -49,6 +55,7 @@ extension ContainerManager {
         guard !stopRequested else { return }
         stopRequested = true
         sandboxGone = true
+        stopWatchingOOM()
         for container in containers.values { container.processes.forEach { $0.release() } }
         await sandbox.stop()
     }

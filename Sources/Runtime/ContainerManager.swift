@@ -18,6 +18,13 @@ public actor ContainerManager {
     var sandboxGone = false
     /// Set by the first `stopSandbox()`: the sandbox is stopped once.
     var stopRequested = false
+    /// The one GetOOMEvent loop of the sandbox, from the first Create until the sandbox stops.
+    var oomWatch: Task<Void, Never>?
+    /// Containers whose OOM kill was reported (until they are deleted).
+    var oomReported: Set<String> = []
+    /// Exits of SIGKILLed init processes waiting for their container's OOM report.
+    var oomWaiters: [String: [(token: Int, waiter: CheckedContinuation<Void, Never>)]] = [:]
+    var nextOOMToken = 0
 
     public init(
         sandbox: any ContainerSandbox, logger: Logger, onEvent: @escaping @Sendable (RuntimeEvent) -> Void
@@ -61,6 +68,7 @@ public actor ContainerManager {
         let process = RuntimeProcess(containerID: id, execID: "", io: io, launch: .container(relay: relay))
         containers[id] = Container(id: id, bundle: bundle, spec: spec, initProcess: process)
         relay.start()
+        watchOOM()
     }
 
     /// Starts a created process (the container's init, or an exec) and watches for its exit.
@@ -137,6 +145,7 @@ public actor ContainerManager {
         }
         container.processes.forEach { $0.release() }
         containers[container.id] = nil
+        oomReported.remove(container.id)
         return ProcessDeletion(
             process: process.snapshot(bundle: container.bundle), lastContainer: containers.isEmpty)
     }

@@ -1,10 +1,13 @@
 /// What the container manager tells its owner as it happens, in order (the shim turns these
-/// into containerd's TaskStart, TaskExecStarted and TaskExit).
+/// into containerd's TaskStart, TaskExecStarted, TaskExit and TaskOOM).
 public enum RuntimeEvent: Sendable, Equatable {
     /// The process runs; reported before anything of its exit.
     case processStarted(containerID: String, execID: String)
     /// The process ended (reported once). A Wait on it returns only after this was reported.
     case processExited(containerID: String, execID: String, exit: ProcessExit)
+    /// The guest's OOM killer killed a process of the container (containerd's TaskOOM); for an
+    /// init process killed so, reported before its exit.
+    case outOfMemory(containerID: String)
 }
 
 /// A process as the manager's callers see it: ids, stdio paths, state and exit.

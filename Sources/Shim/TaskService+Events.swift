@@ -28,6 +28,10 @@ extension TaskService {
                 exited.exitStatus = exit.status
                 exited.exitedAt = Google_Protobuf_Timestamp(date: exit.exitedAt)
                 events.publish(exited)
+            case .outOfMemory(let containerID):
+                var oom = Containerd_Events_TaskOOM()
+                oom.containerID = containerID
+                events.publish(oom)
             }
         }
     }

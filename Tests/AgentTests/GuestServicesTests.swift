@@ -74,4 +74,24 @@ import Testing
         #expect(try await vm.agent.waitProcess(containerID: id, execID: "") == 137)
         try await vm.agent.removeContainer(id: id, timeoutSeconds: 10)
     }
+
+    /// Nobody asked while the container was killed, exited and was removed with its cgroup:
+    /// the kill is still reported (the exit checked memory.events before answering).
+    @Test func anOOMKillOutlivesItsContainersRemoval() async throws {
+        let vm = try guest(), id = uniqueID("oomgone")
+        try vm.prepareBusyboxRootfs(containerID: id)
+        var spec = BusyboxRootfs.spec(args: ["/bin/sh", "-c", "x=a; while true; do x=$x$x; done"])
+        spec.linux?.resources = Resources(memory: .init(limit: 16 << 20))
+        try await vm.agent.createContainer(ContainerRequest(id: id, spec: spec))
+        try await vm.agent.startContainer(id: id)
+        #expect(try await vm.agent.waitProcess(containerID: id, execID: "") == 137)
+        try await vm.agent.removeContainer(id: id, timeoutSeconds: 10)
+        let event = Task { try await vm.agent.getOOMEvent() }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(5))
+            event.cancel()
+        }
+        #expect(try await event.value == id)
+        timeout.cancel()
+    }
 }

@@ -38,6 +38,14 @@ final class EventLog: Sendable {
     func append(_ event: RuntimeEvent) { events.withLock { $0.append(event) } }
     var all: [RuntimeEvent] { events.withLock { $0 } }
 
+    /// The first exit reported for one process.
+    func exit(_ container: String, _ exec: String = "") -> ProcessExit? {
+        all.lazy.compactMap {
+            guard case .processExited(container, exec, let exit) = $0 else { return nil }
+            return exit
+        }.first
+    }
+
     /// The exit codes reported for one process, in order.
     func exits(_ container: String, _ exec: String = "") -> [UInt32] {
         all.compactMap {

@@ -127,6 +127,43 @@ struct TaskSemanticsTests {
         await ctrd.forceRemove(id)
     }
 
+    /// A user namespace (`ctr run --uidmap/--gidmap`, which also hands the task a snapshot
+    /// chowned into the mapped range): the container sees its mapping, its root filesystem
+    /// owned by its own root (0 inside), an exec joins the same namespace, and a file it
+    /// creates lands in the snapshot on the host owned by the mapped id 100000.
+    @Test(arguments: runtimes) func userNamespaceMapsTheContainersIDs(runtime: String) async throws {
+        let id = Self.taskID("userns")
+        let marker = "made-by-\(id)"
+        let result = try await ctrd.ctr(
+            [
+                "run", "-d", "--runtime", runtime, "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536",
+                PrivateContainerd.image, id, "/bin/sh", "-c", "touch /\(marker) && exec sleep 600",
+            ])
+        #expect(result.status == 0, "\(runtime): \(result.stderr)")
+        defer { Task { await ctrd.forceRemove(id) } }
+        guard result.status == 0 else { return }
+        let seen = try await ctrd.ctr(
+            [
+                "task", "exec", "--exec-id", "look", id, "/bin/sh", "-c",
+                "cat /proc/self/uid_map /proc/self/gid_map; stat -c '%u %g' /bin/busybox /\(marker); id -u",
+            ])
+        let lines = seen.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        #expect(
+            lines == ["0 100000 65536", "0 100000 65536", "0 0", "0 0", "0"],
+            "\(runtime): \(seen.stdout) \(seen.stderr)")
+        // The marker in the container's upper layer, as the host sees it.
+        let snapshots = ctrd.work + "/containerd/root/io.containerd.snapshotter.v1.overlayfs/snapshots"
+        let owners = try FileManager.default.contentsOfDirectory(atPath: snapshots).compactMap {
+            try? FileManager.default.attributesOfItem(atPath: "\(snapshots)/\($0)/fs/\(marker)")[
+                .ownerAccountID]
+                as? NSNumber
+        }
+        #expect(owners.map(\.intValue) == [100000], "\(runtime): owners on the host \(owners)")
+        await ctrd.forceRemove(id)
+    }
+
     // MARK: Helpers
 
     static func taskID(_ what: String) -> String { "\(what)-\(UUID().uuidString.prefix(8).lowercased())" }

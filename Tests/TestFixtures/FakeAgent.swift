@@ -17,6 +17,10 @@ package final class FakeAgent: KataAgent {
         package var stdinClosed: [String: [UInt8]] = [:]
         package var exits: [String: Int32] = [:]
         package var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Containers the OOM killer hit, not yet taken by a GetOOMEvent.
+        package var oomKills: [String] = []
+        /// GetOOMEvent fails at once (an agent that cannot watch memory events).
+        package var failOOMEvents = false
     }
     package let state = Mutex(State())
 
@@ -142,7 +146,18 @@ package final class FakeAgent: KataAgent {
         GuestDetails(memoryBlockSizeBytes: 0, agentVersion: "")
     }
     package func setGuestDateTime(seconds: Int64, microseconds: Int64) async throws {}
-    package func getOOMEvent() async throws -> String { try await wait { _ in nil as String? } }
+    /// The OOM killer hits `container`: the next GetOOMEvent names it.
+    package func oomKill(_ container: String) { change { $0.oomKills.append(container) } }
+    package func failOOMEvents() { change { $0.failOOMEvents = true } }
+    package func getOOMEvent() async throws -> String {
+        try record("getOOMEvent")
+        while true {
+            if state.withLock({ $0.failOOMEvents }) { throw KataError(.notImplemented, "no OOM events here") }
+            _ = try await wait { $0.oomKills.isEmpty && !$0.failOOMEvents ? nil : true }
+            let taken = state.withLock { $0.oomKills.isEmpty ? nil : $0.oomKills.removeFirst() }
+            if let taken { return taken }
+        }
+    }
     package func onlineCPUMem(cpus: UInt32, cpuOnly: Bool) async throws {}
     package func copyFile(_ file: GuestFile) async throws {}
     package func reseedRandomDevice(data: [UInt8]) async throws {}
