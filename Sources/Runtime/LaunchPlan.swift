@@ -14,11 +14,16 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     /// The pod's initdata (`cc_init_data`): its digest, how the launch binds it, and the disk
     /// the sandbox writes before the VM starts; nil without the annotation.
     public var initdata: PlannedInitdata?
+    /// The pod network the sandbox wires into the VM before it starts; nil: no network device.
+    /// Its cards (one per CNI interface) are known only once the namespace is read, so the
+    /// sandbox adds them to `vm` at launch; they are not part of any measurement.
+    public var network: NetworkPlan?
 
     public init(
         vm: VirtualMachineDescription, guestShare: GuestShare?, measurement: ExpectedMeasurement?,
-        initdata: PlannedInitdata? = nil
+        initdata: PlannedInitdata? = nil, network: NetworkPlan? = nil
     ) {
+        self.network = network
         self.vm = vm
         self.guestShare = guestShare
         self.measurement = measurement

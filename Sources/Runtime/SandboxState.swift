@@ -17,6 +17,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
     /// The launch measurement computed before the VM started (`kata-runtime measure --sandbox`);
     /// nil for an ordinary VM and in state files written before it existed.
     public var measurement: ExpectedMeasurement?
+    /// The taps and qdiscs made in the pod's network namespace; nil without a pod network.
+    public var network: NetworkState?
 
     public init(
         paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = [],

@@ -78,4 +78,12 @@ int ckata_dm_load_table(int control, const char *name, const char *target, uint6
 int ckata_dm_resume(int control, const char *name, uint32_t *dev_major, uint32_t *dev_minor);
 int ckata_dm_remove(int control, const char *name);
 
+/// setns(fd, CLONE_NEWNET) for the calling thread only. Returns 0 or -errno.
+int ckata_setns_net(int fd);
+
+/// Creates (or attaches to) the tap device `name` in the calling thread's network namespace
+/// (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, not persistent: it lives while a descriptor is open).
+/// Returns the /dev/net/tun descriptor (close-on-exec) or -errno.
+int ckata_tap_open(const char *name);
+
 #endif
