@@ -8,7 +8,7 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-dev \
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl zlib1g-dev curl erofs-utils \
-	cryptsetup-bin
+	cryptsetup-bin containernetworking-plugins
 
 .PHONY: all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
