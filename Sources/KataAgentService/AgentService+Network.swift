@@ -65,6 +65,19 @@ extension AgentService {
         }
     }
 
+    /// Containers share the guest's network namespace (the runtime drops theirs), where the
+    /// kernel leaves `lo` down: without it 127.0.0.1 would be routed out of the pod's NIC.
+    /// Only as the guest's init: an agent run elsewhere (tests) leaves its host alone.
+    func bringUpLoopback() async throws {
+        guard getpid() == 1 else { return }
+        try await onNetlinkThread { netlink in
+            guard let lo = try netlink.links().first(where: { $0.hardwareType == Netlink.hardwareLoopback }) else {
+                throw KataError(.notFound, "the guest has no loopback interface")
+            }
+            if !lo.isUp { try netlink.perform(.setLink(index: lo.index, up: true), "set lo up") }
+        }
+    }
+
     /// The NIC with `mac`, waiting for its driver to register it.
     static func link(with mac: MACAddress, netlink: NetlinkSocket) throws -> LinkInfo {
         for _ in 0..<(interfaceWaitSeconds * 20) {

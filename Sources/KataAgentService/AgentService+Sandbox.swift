@@ -9,6 +9,7 @@ extension AgentService {
         try await sandbox.beginSandbox(id: request.sandboxID)
         do {
             if !request.hostname.isEmpty { try GuestInit.setHostname(request.hostname) }
+            try await bringUpLoopback()
             try await deliverInitdata()
             for storage in request.storages {
                 try await mount(storage)

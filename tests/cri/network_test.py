@@ -93,7 +93,7 @@ class NetworkTest:
         ip = self.pods[name]["ip"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            code, out, _ = self.exec(name, ["wget", "-q", "-O", "-", f"http://127.0.0.1:{PORT}/"])
+            code, out, _ = self.exec(name, ["wget", "-q", "-T", "5", "-O", "-", f"http://127.0.0.1:{PORT}/"])
             if code == 0 and out == name:
                 return
             time.sleep(0.5)
