@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pod_test import CheckFailed, check, load_stubs  # noqa: E402
 
 PORT = 8080
+# Busybox 1.35's wget crashes (SIGSEGV) with -T: time-outs come from `timeout` instead.
 
 
 class NetworkTest:
@@ -93,15 +94,16 @@ class NetworkTest:
         ip = self.pods[name]["ip"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            code, out, _ = self.exec(name, ["wget", "-q", "-T", "5", "-O", "-", f"http://127.0.0.1:{PORT}/"])
+            code, out, _ = self.exec(name, ["timeout", "5", "wget", "-q", "-O", "-", f"http://127.0.0.1:{PORT}/"])
             if code == 0 and out == name:
                 return
             time.sleep(0.5)
-        raise CheckFailed(f"{name}: httpd never answered on {ip}:{PORT}")
+        _, state, _ = self.exec(name, ["/bin/sh", "-c", "ip addr; ip route; ps; timeout 5 wget -O - http://127.0.0.1:8080/ 2>&1"])
+        raise CheckFailed(f"{name}: httpd never answered on {ip}:{PORT}; the container sees:\n{state}")
 
     def fetch(self, client, server):
         ip = self.pods[server]["ip"]
-        code, out, err = self.exec(client, ["wget", "-q", "-T", "10", "-O", "-", f"http://{ip}:{PORT}/"])
+        code, out, err = self.exec(client, ["timeout", "15", "wget", "-q", "-O", "-", f"http://{ip}:{PORT}/"])
         check(code == 0 and out == server,
               f"{client} -> {server} ({ip}): httpd answered '{out}' (exit {code}{', ' + err if err else ''})")
 
