@@ -124,7 +124,8 @@ let package = Package(
         .target(
             name: "KataAgentService",
             dependencies: [
-                "GuestAgent", "Initdata", "Firmware", "KataCore", "Netlink", "OCI", "OCIProtobuf", "Protocols",
+                "GuestAgent", "Initdata", "Firmware", "KataCore", "Netlink", "OCI", "OCIProtobuf",
+                "Protocols",
                 "TTRPC",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
@@ -141,7 +142,8 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "KataCore", "KataConfig", "VirtualMachine", "QEMU", "Host", "Firmware", "SEV", "TDX",
-                "Agent", "OCI", "CKataSys", "Initdata", "Netlink", .product(name: "Logging", package: "swift-log"),
+                "Agent", "OCI", "CKataSys", "Initdata", "Netlink",
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: containerd-shim-kata-v2

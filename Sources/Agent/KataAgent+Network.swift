@@ -60,7 +60,8 @@ public struct GuestNeighbour: Sendable, Equatable {
     public var state: Int32
     public var flags: Int32
 
-    public init(address: String, isIPv6: Bool, device: String, macAddress: String, state: Int32, flags: Int32) {
+    public init(address: String, isIPv6: Bool, device: String, macAddress: String, state: Int32, flags: Int32)
+    {
         self.address = address
         self.isIPv6 = isIPv6
         self.device = device

@@ -23,7 +23,8 @@ extension AgentService {
                 .setLink(index: link.index, up: false, name: rename, mtu: UInt32(interface.mtu)),
                 "configure \(link.name) as \(interface.name)")
             for address in addresses {
-                try netlink.perform(.addAddress(index: link.index, address), "add \(address) to \(interface.name)")
+                try netlink.perform(
+                    .addAddress(index: link.index, address), "add \(address) to \(interface.name)")
             }
             try netlink.perform(.setLink(index: link.index, up: true), "set \(interface.name) up")
         }
@@ -42,7 +43,9 @@ extension AgentService {
                 }
                 var route = route
                 route.outputInterface = index
-                try netlink.perform(.addRoute(route), "add route \(route.destination.map { "\($0)" } ?? "default") via \(device)")
+                try netlink.perform(
+                    .addRoute(route),
+                    "add route \(route.destination.map { "\($0)" } ?? "default") via \(device)")
             }
         }
         return request.routes
@@ -60,7 +63,8 @@ extension AgentService {
                 }
                 var neighbour = neighbour
                 neighbour.index = index
-                try netlink.perform(.addNeighbour(neighbour), "add neighbour \(neighbour.destination) on \(device)")
+                try netlink.perform(
+                    .addNeighbour(neighbour), "add neighbour \(neighbour.destination) on \(device)")
             }
         }
     }
@@ -71,7 +75,8 @@ extension AgentService {
     func bringUpLoopback() async throws {
         guard getpid() == 1 else { return }
         try await onNetlinkThread { netlink in
-            guard let lo = try netlink.links().first(where: { $0.hardwareType == Netlink.hardwareLoopback }) else {
+            guard let lo = try netlink.links().first(where: { $0.hardwareType == Netlink.hardwareLoopback })
+            else {
                 throw KataError(.notFound, "the guest has no loopback interface")
             }
             if !lo.isUp { try netlink.perform(.setLink(index: lo.index, up: true), "set lo up") }

@@ -16,13 +16,15 @@ enum NetworkCheck {
         }
         guard !value.isEmpty, value.utf8.count <= 15, allowed, value != ".", value != ".." else {
             throw KataError(
-                .invalidArgument, "\(field) \(value.debugDescription): not an interface name (1-15 of A-Z a-z 0-9 _ - .)")
+                .invalidArgument,
+                "\(field) \(value.debugDescription): not an interface name (1-15 of A-Z a-z 0-9 _ - .)")
         }
     }
 
     static func mac(_ value: String, field: String) throws -> MACAddress {
         guard let mac = MACAddress(value) else {
-            throw KataError(.invalidArgument, "\(field) \(value.debugDescription): not a MAC address (aa:bb:cc:dd:ee:ff)")
+            throw KataError(
+                .invalidArgument, "\(field) \(value.debugDescription): not a MAC address (aa:bb:cc:dd:ee:ff)")
         }
         return mac
     }
@@ -46,7 +48,8 @@ enum NetworkCheck {
     static func prefix(_ address: Types_IPAddress, field: String) throws -> NetPrefix {
         let ip = try Self.address(address.address, family: address.family, field: "\(field).address")
         guard address.mask.utf8.count <= 3, let length = Int(address.mask) else {
-            throw KataError(.invalidArgument, "\(field).mask \(address.mask.debugDescription): not a prefix length")
+            throw KataError(
+                .invalidArgument, "\(field).mask \(address.mask.debugDescription): not a prefix length")
         }
         do {
             return try NetPrefix(address: ip, length: length)
@@ -81,11 +84,15 @@ enum NetworkCheck {
                 throw KataError(.invalidArgument, "\(field).dest: \(error.message)")
             }
             guard destination?.address.isIPv4 == (family == .v4) else {
-                throw KataError(.invalidArgument, "\(field).dest \(route.dest): does not match the family \(family)")
+                throw KataError(
+                    .invalidArgument, "\(field).dest \(route.dest): does not match the family \(family)")
             }
         }
-        let gateway = try route.gateway.isEmpty ? nil : address(route.gateway, family: family, field: "\(field).gateway")
-        let source = try route.source.isEmpty ? nil : address(route.source, family: family, field: "\(field).source")
+        let gateway =
+            try route.gateway.isEmpty
+            ? nil : address(route.gateway, family: family, field: "\(field).gateway")
+        let source =
+            try route.source.isEmpty ? nil : address(route.source, family: family, field: "\(field).source")
         guard route.scope <= 255 else {
             throw KataError(.invalidArgument, "\(field).scope \(route.scope): must be 0-255")
         }
@@ -95,14 +102,19 @@ enum NetworkCheck {
     }
 
     static func neighbour(_ neighbour: Types_ARPNeighbor, field: String) throws -> NeighbourInfo {
-        guard neighbour.hasToIpaddress else { throw KataError(.invalidArgument, "\(field).toIPAddress: missing") }
+        guard neighbour.hasToIpaddress else {
+            throw KataError(.invalidArgument, "\(field).toIPAddress: missing")
+        }
         let destination = try address(
-            neighbour.toIpaddress.address, family: neighbour.toIpaddress.family, field: "\(field).toIPAddress")
+            neighbour.toIpaddress.address, family: neighbour.toIpaddress.family, field: "\(field).toIPAddress"
+        )
         try deviceName(neighbour.device, field: "\(field).device")
         let mac = try self.mac(neighbour.lladdr, field: "\(field).lladdr")
         guard let state = UInt16(exactly: neighbour.state), let flags = UInt8(exactly: neighbour.flags) else {
             throw KataError(
-                .invalidArgument, "\(field): state \(neighbour.state) (0-65535) or flags \(neighbour.flags) (0-255) out of range")
+                .invalidArgument,
+                "\(field): state \(neighbour.state) (0-65535) or flags \(neighbour.flags) (0-255) out of range"
+            )
         }
         return NeighbourInfo(index: 0, destination: destination, linkAddress: mac, state: state, flags: flags)
     }
@@ -118,7 +130,9 @@ extension Grpc_UpdateInterfaceRequest: ValidatedRequest {
 extension Grpc_UpdateRoutesRequest: ValidatedRequest {
     package func validate(_ paths: GuestPaths) throws {
         try NetworkCheck.count(routes.routes.count, field: "routes")
-        for (index, route) in routes.routes.enumerated() { _ = try NetworkCheck.route(route, field: "routes[\(index)]") }
+        for (index, route) in routes.routes.enumerated() {
+            _ = try NetworkCheck.route(route, field: "routes[\(index)]")
+        }
     }
 }
 

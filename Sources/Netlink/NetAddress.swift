@@ -49,7 +49,8 @@ package struct NetPrefix: Sendable, Equatable, CustomStringConvertible {
     package init(address: NetAddress, length: Int) throws {
         guard length >= 0, length <= address.maximumPrefix else {
             throw KataError(
-                .invalidArgument, "prefix length \(length) out of range 0-\(address.maximumPrefix) for \(address)")
+                .invalidArgument,
+                "prefix length \(length) out of range 0-\(address.maximumPrefix) for \(address)")
         }
         self.address = address
         self.length = length

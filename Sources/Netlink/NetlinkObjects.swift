@@ -117,7 +117,8 @@ package struct NeighbourInfo: Sendable, Equatable {
     package var state: UInt16
     package var flags: UInt8
 
-    package init(index: Int32, destination: NetAddress, linkAddress: MACAddress?, state: UInt16, flags: UInt8) {
+    package init(index: Int32, destination: NetAddress, linkAddress: MACAddress?, state: UInt16, flags: UInt8)
+    {
         self.index = index
         self.destination = destination
         self.linkAddress = linkAddress
@@ -132,7 +133,8 @@ package struct NeighbourInfo: Sendable, Equatable {
         state = try reader.u16(8, "ndmsg state")
         flags = try reader.u8(10, "ndmsg flags")
         let attributes = try NetlinkAttributes(payload, from: 12)
-        guard let destination = attributes[Netlink.neighbourDestination].flatMap({ NetAddress(bytes: $0) }) else {
+        guard let destination = attributes[Netlink.neighbourDestination].flatMap({ NetAddress(bytes: $0) })
+        else {
             throw KataError(.malformedInput, "netlink: neighbour on link \(index) has no valid NDA_DST")
         }
         self.destination = destination

@@ -18,7 +18,8 @@ package struct NetlinkReader: Sendable {
     private func need(_ offset: Int, _ count: Int, _ what: String) throws {
         guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else {
             throw KataError(
-                .malformedInput, "netlink: \(what) at byte \(offset) runs past the \(bytes.count)-byte payload")
+                .malformedInput,
+                "netlink: \(what) at byte \(offset) runs past the \(bytes.count)-byte payload")
         }
     }
 
@@ -37,7 +38,9 @@ package struct NetlinkReader: Sendable {
         return (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
     }
 
-    package func i32(_ offset: Int, _ what: String) throws -> Int32 { Int32(bitPattern: try u32(offset, what)) }
+    package func i32(_ offset: Int, _ what: String) throws -> Int32 {
+        Int32(bitPattern: try u32(offset, what))
+    }
 
     package func slice(_ offset: Int, _ count: Int, _ what: String) throws -> [UInt8] {
         try need(offset, count, what)
@@ -58,13 +61,15 @@ extension NetlinkMessage {
         var offset = 0
         while offset < datagram.count {
             guard messages.count < maximumPerDatagram else {
-                throw KataError(.malformedInput, "netlink: more than \(maximumPerDatagram) messages in one reply")
+                throw KataError(
+                    .malformedInput, "netlink: more than \(maximumPerDatagram) messages in one reply")
             }
             let length = Int(try reader.u32(offset, "message length"))
             guard length >= 16, length <= datagram.count - offset else {
                 throw KataError(
                     .malformedInput,
-                    "netlink: message at byte \(offset) claims \(length) bytes; \(datagram.count - offset) remain")
+                    "netlink: message at byte \(offset) claims \(length) bytes; \(datagram.count - offset) remain"
+                )
             }
             messages.append(
                 NetlinkMessage(
@@ -106,9 +111,12 @@ package struct NetlinkAttributes: Sendable, Equatable {
             guard length >= 4, length <= bytes.count - offset else {
                 throw KataError(
                     .malformedInput,
-                    "netlink: attribute \(type) at byte \(offset) claims \(length) bytes; \(bytes.count - offset) remain")
+                    "netlink: attribute \(type) at byte \(offset) claims \(length) bytes; \(bytes.count - offset) remain"
+                )
             }
-            if values[type] == nil { values[type] = try reader.slice(offset + 4, length - 4, "attribute \(type)") }
+            if values[type] == nil {
+                values[type] = try reader.slice(offset + 4, length - 4, "attribute \(type)")
+            }
             offset += (length + 3) & ~3
         }
     }

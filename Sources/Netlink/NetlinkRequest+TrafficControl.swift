@@ -15,7 +15,8 @@ extension NetlinkRequest {
     /// RTM_NEWQDISC: an `ingress` qdisc (handle ffff:, parent TC_H_INGRESS) on the link.
     package static func addIngressQdisc(index: Int32) -> NetlinkRequest {
         var body = NetlinkWriter()
-        body.raw(tcHeader(index: index, handle: Netlink.tcIngressHandle, parent: Netlink.tcIngressParent, info: 0))
+        body.raw(
+            tcHeader(index: index, handle: Netlink.tcIngressHandle, parent: Netlink.tcIngressParent, info: 0))
         body.attribute(Netlink.tcKind, string: "ingress")
         body.attribute(Netlink.tcOptions, [])
         return NetlinkRequest(
@@ -26,7 +27,8 @@ extension NetlinkRequest {
     package static func deleteIngressQdisc(index: Int32) -> NetlinkRequest {
         NetlinkRequest(
             type: Netlink.deleteQdisc, flags: change,
-            body: tcHeader(index: index, handle: Netlink.tcIngressHandle, parent: Netlink.tcIngressParent, info: 0))
+            body: tcHeader(
+                index: index, handle: Netlink.tcIngressHandle, parent: Netlink.tcIngressParent, info: 0))
     }
 
     /// RTM_NEWTFILTER on the ingress qdisc of `index`: u32, priority 1, every protocol, one

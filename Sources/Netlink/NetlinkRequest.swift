@@ -16,14 +16,16 @@ package struct NetlinkRequest: Sendable, Equatable {
 
     /// RTM_GETLINK dump: an empty `ifinfomsg` (16 bytes).
     package static func dumpLinks() -> NetlinkRequest {
-        NetlinkRequest(type: Netlink.getLink, flags: Netlink.request | Netlink.dump, body: linkHeader(index: 0))
+        NetlinkRequest(
+            type: Netlink.getLink, flags: Netlink.request | Netlink.dump, body: linkHeader(index: 0))
     }
 
     /// RTM_GETADDR dump of every family: an empty `ifaddrmsg` (8 bytes).
     package static func dumpAddresses() -> NetlinkRequest {
         var body = NetlinkWriter()
         body.raw([UInt8](repeating: 0, count: 8))
-        return NetlinkRequest(type: Netlink.getAddress, flags: Netlink.request | Netlink.dump, body: body.bytes)
+        return NetlinkRequest(
+            type: Netlink.getAddress, flags: Netlink.request | Netlink.dump, body: body.bytes)
     }
 
     /// RTM_GETROUTE dump of every family: an empty `rtmsg` (12 bytes).
@@ -55,7 +57,9 @@ package struct NetlinkRequest: Sendable, Equatable {
     }
 
     /// RTM_NEWLINK on an existing link: its up flag, and optionally a new name and MTU.
-    package static func setLink(index: Int32, up: Bool, name: String? = nil, mtu: UInt32? = nil) -> NetlinkRequest {
+    package static func setLink(index: Int32, up: Bool, name: String? = nil, mtu: UInt32? = nil)
+        -> NetlinkRequest
+    {
         var body = NetlinkWriter()
         body.raw(linkHeader(index: index, flags: up ? Netlink.interfaceUp : 0, change: Netlink.interfaceUp))
         if let name { body.attribute(Netlink.linkName, string: name) }
@@ -99,10 +103,14 @@ package struct NetlinkRequest: Sendable, Equatable {
         body.u8(route.scope)
         body.u8(Netlink.typeUnicast)
         body.u32(0)
-        if let destination = route.destination { body.attribute(Netlink.routeDestination, destination.address.bytes) }
+        if let destination = route.destination {
+            body.attribute(Netlink.routeDestination, destination.address.bytes)
+        }
         if let gateway = route.gateway { body.attribute(Netlink.routeGateway, gateway.bytes) }
         if let source = route.preferredSource { body.attribute(Netlink.routePreferredSource, source.bytes) }
-        if let index = route.outputInterface { body.attribute(Netlink.routeOutputInterface, u32: UInt32(bitPattern: index)) }
+        if let index = route.outputInterface {
+            body.attribute(Netlink.routeOutputInterface, u32: UInt32(bitPattern: index))
+        }
         return NetlinkRequest(
             type: Netlink.newRoute, flags: change | Netlink.create | Netlink.replace, body: body.bytes)
     }

@@ -72,7 +72,9 @@ package final class NetlinkSocket {
         var collected: [NetlinkMessage] = []
         var buffer = [UInt8](repeating: 0, count: Self.receiveBuffer)
         for _ in 0..<Self.maximumDatagrams {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
+            let count = buffer.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_TRUNC))
+            }
             guard count >= 0 else {
                 let code = errno
                 if code == EAGAIN || code == EWOULDBLOCK {
@@ -82,9 +84,11 @@ package final class NetlinkSocket {
                 throw KataError.system("netlink \(what): recv", errno: code)
             }
             guard count <= buffer.count else {
-                throw KataError(.malformedInput, "netlink \(what): a \(count)-byte reply does not fit the buffer")
+                throw KataError(
+                    .malformedInput, "netlink \(what): a \(count)-byte reply does not fit the buffer")
             }
-            for message in try NetlinkMessage.parse(Array(buffer.prefix(count))) where message.sequence == mine {
+            for message in try NetlinkMessage.parse(Array(buffer.prefix(count)))
+            where message.sequence == mine {
                 if let code = try message.errorCode() {
                     guard code == 0 || tolerating.contains(code) else {
                         throw KataError.system("netlink \(what)", errno: code)

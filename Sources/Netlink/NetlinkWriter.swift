@@ -15,7 +15,9 @@ package struct NetlinkWriter: Sendable {
     }
 
     package mutating func u32(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+        for shift in stride(from: 0, to: 32, by: 8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+        }
     }
 
     package mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }

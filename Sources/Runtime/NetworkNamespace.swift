@@ -9,7 +9,9 @@ import Synchronization
 /// Runs `body` on a new OS thread that has joined the network namespace at `path` (setns
 /// affects only the calling thread, so nothing else of this process changes namespace; the
 /// thread ends with the body). Sockets and tap devices the body opens stay in that namespace.
-func inNetworkNamespace<T: Sendable>(_ path: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+func inNetworkNamespace<T: Sendable>(_ path: String, _ body: @escaping @Sendable () throws -> T) async throws
+    -> T
+{
     try await withCheckedThrowingContinuation { continuation in
         startDetachedThread {
             continuation.resume(with: Result { try joinNetworkNamespace(path, body) })
@@ -19,7 +21,9 @@ func inNetworkNamespace<T: Sendable>(_ path: String, _ body: @escaping @Sendable
 
 /// The same for callers outside async code (the clean-up after a crashed shim): waits for the
 /// thread.
-func inNetworkNamespaceWaiting<T: Sendable>(_ path: String, _ body: @escaping @Sendable () throws -> T) throws -> T {
+func inNetworkNamespaceWaiting<T: Sendable>(_ path: String, _ body: @escaping @Sendable () throws -> T) throws
+    -> T
+{
     let result = Mutex<Result<T, any Error>?>(nil)
     let done = Mutex(false)
     startDetachedThread {

@@ -48,7 +48,8 @@ struct AttachedNetwork: Sendable {
     var devices: [NetworkDevice] {
         endpoints.enumerated().map { index, endpoint in
             NetworkDevice(
-                id: "net\(index)", macAddress: endpoint.guest.macAddress, tapDescriptor: endpoint.tapDescriptor)
+                id: "net\(index)", macAddress: endpoint.guest.macAddress,
+                tapDescriptor: endpoint.tapDescriptor)
         }
     }
 
@@ -83,7 +84,8 @@ enum PodNetwork {
             let routes = try netlink.routes()
             let neighbours = try netlink.neighbours()
             var attached = AttachedNetwork(
-                state: NetworkState(namespacePath: plan.namespacePath), endpoints: [], routes: [], neighbours: [])
+                state: NetworkState(namespacePath: plan.namespacePath), endpoints: [], routes: [],
+                neighbours: [])
             do {
                 for (index, veth) in veths.enumerated() {
                     let endpoint = try wire(veth, tap: tapName(index), netlink: netlink, addresses: addresses)
@@ -95,14 +97,17 @@ enum PodNetwork {
                 for link in attached.state.links { removeLink(link, netlink: netlink) }
                 throw error
             }
-            let byIndex = Dictionary(veths.map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let byIndex = Dictionary(
+                veths.map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
             attached.routes = guestRoutes(routes, devices: byIndex)
             attached.neighbours = neighbours.compactMap { neighbour in
-                guard let device = byIndex[neighbour.index], neighbour.state & Netlink.neighbourPermanent != 0,
+                guard let device = byIndex[neighbour.index],
+                    neighbour.state & Netlink.neighbourPermanent != 0,
                     let mac = neighbour.linkAddress
                 else { return nil }
                 return GuestNeighbour(
-                    address: "\(neighbour.destination)", isIPv6: !neighbour.destination.isIPv4, device: device,
+                    address: "\(neighbour.destination)", isIPv6: !neighbour.destination.isIPv4,
+                    device: device,
                     macAddress: "\(mac)", state: Int32(neighbour.state), flags: Int32(neighbour.flags))
             }
             return attached
@@ -110,14 +115,18 @@ enum PodNetwork {
     }
 
     /// Creates the tap and the redirects for one veth; undoes its own steps on failure.
-    private static func wire(_ veth: LinkInfo, tap name: String, netlink: NetlinkSocket, addresses: [AddressInfo])
+    private static func wire(
+        _ veth: LinkInfo, tap name: String, netlink: NetlinkSocket, addresses: [AddressInfo]
+    )
         throws -> PodEndpoint
     {
         guard let mac = veth.macAddress else {
             throw KataError(.malformedInput, "interface \(veth.name) has no Ethernet address")
         }
         let descriptor = ckata_tap_open(name)
-        guard descriptor >= 0 else { throw KataError.system("tap \(name) (/dev/net/tun)", errno: -descriptor) }
+        guard descriptor >= 0 else {
+            throw KataError.system("tap \(name) (/dev/net/tun)", errno: -descriptor)
+        }
         let link = TapLink(interface: veth.name, tap: name)
         do {
             guard let tap = try netlink.links().first(where: { $0.name == name }) else {
@@ -157,8 +166,10 @@ enum PodNetwork {
                 route.destination?.address.isIPv6LinkLocal != true
             else { return nil }
             return GuestRoute(
-                destination: route.destination.map { "\($0)" } ?? "", gateway: route.gateway.map { "\($0)" } ?? "",
-                device: device, source: route.preferredSource.map { "\($0)" } ?? "", scope: UInt32(route.scope),
+                destination: route.destination.map { "\($0)" } ?? "",
+                gateway: route.gateway.map { "\($0)" } ?? "",
+                device: device, source: route.preferredSource.map { "\($0)" } ?? "",
+                scope: UInt32(route.scope),
                 isIPv6: route.family == Netlink.familyIPv6)
         }
         return taken.filter { $0.gateway.isEmpty } + taken.filter { !$0.gateway.isEmpty }

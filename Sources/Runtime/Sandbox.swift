@@ -115,7 +115,8 @@ public actor Sandbox {
                     "pod network attached",
                     metadata: [
                         "netns": .string(networkPlan.namespacePath),
-                        "taps": .string(attached.state.links.map { "\($0.interface)<->\($0.tap)" }.joined(separator: ",")),
+                        "taps": .string(
+                            attached.state.links.map { "\($0.interface)<->\($0.tap)" }.joined(separator: ",")),
                     ])
             }
             let started = ContinuousClock.now
@@ -149,6 +150,10 @@ public actor Sandbox {
                 state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")
+            if let console = try? readFileBytes(plan.vm.consoleLogPath) {
+                // Why the guest went away is often only on its console (removed with the VM).
+                logger.error("guest console (tail): \(String(decoding: console.suffix(3000), as: UTF8.self))")
+            }
             await agent?.close()
             await hypervisor?.stop(timeout: .seconds(2))
             if tapsOpen { network?.closeDescriptors() }

@@ -17,7 +17,9 @@ extension Spec {
         if var linux = spec.linux {
             // No network namespace of its own, as upstream: the pod's network is the guest's
             // (the agent configured the NICs there); a new one would hold only `lo`.
-            linux.namespaces = linux.namespaces?.filter { $0.type != "network" }.map { Namespace(type: $0.type) }
+            linux.namespaces = linux.namespaces?.filter { $0.type != "network" }.map {
+                Namespace(type: $0.type)
+            }
             linux.cgroupsPath = "/kata/\(containerID)"
             spec.linux = linux
         }

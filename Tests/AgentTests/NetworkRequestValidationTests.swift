@@ -17,13 +17,16 @@ import Testing
             Issue.record("accepted \(request)", sourceLocation: sourceLocation)
         } catch let error as KataError {
             #expect(error.code == .invalidArgument, "\(error)", sourceLocation: sourceLocation)
-            #expect(error.message.hasPrefix(field), "\(error.message) names \(field)", sourceLocation: sourceLocation)
+            #expect(
+                error.message.hasPrefix(field), "\(error.message) names \(field)",
+                sourceLocation: sourceLocation)
         } catch {
             Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
         }
     }
 
-    static func interface(_ change: (inout Types_Interface) -> Void = { _ in }) -> Grpc_UpdateInterfaceRequest {
+    static func interface(_ change: (inout Types_Interface) -> Void = { _ in }) -> Grpc_UpdateInterfaceRequest
+    {
         .with {
             $0.interface = .with { interface in
                 interface.name = "eth0"
@@ -57,7 +60,9 @@ import Testing
         }
     }
 
-    static func neighbour(_ change: (inout Types_ARPNeighbor) -> Void = { _ in }) -> Grpc_AddARPNeighborsRequest {
+    static func neighbour(_ change: (inout Types_ARPNeighbor) -> Void = { _ in })
+        -> Grpc_AddARPNeighborsRequest
+    {
         .with {
             $0.neighbors = .with { list in
                 list.arpneighbors = [
@@ -101,8 +106,12 @@ import Testing
         refusal(Self.interface { $0.hwAddr = "" }, field: "interface.hwAddr")
         refusal(Self.interface { $0.mtu = 0 }, field: "interface.mtu")
         refusal(Self.interface { $0.mtu = 1 << 32 }, field: "interface.mtu")
-        refusal(Self.interface { $0.ipaddresses[0].address = "10.88.77" }, field: "interface.IPAddresses[0].address")
-        refusal(Self.interface { $0.ipaddresses[0].address = "fd00::1" }, field: "interface.IPAddresses[0].address")
+        refusal(
+            Self.interface { $0.ipaddresses[0].address = "10.88.77" },
+            field: "interface.IPAddresses[0].address")
+        refusal(
+            Self.interface { $0.ipaddresses[0].address = "fd00::1" },
+            field: "interface.IPAddresses[0].address")
         refusal(Self.interface { $0.ipaddresses[0].mask = "33" }, field: "interface.IPAddresses[0].mask")
         refusal(Self.interface { $0.ipaddresses[0].mask = "x" }, field: "interface.IPAddresses[0].mask")
         refusal(
@@ -118,7 +127,9 @@ import Testing
         refusal(Self.route { $0.scope = 256 }, field: "routes[0].scope")
         let many = Self.route()
         refusal(
-            Grpc_UpdateRoutesRequest.with { $0.routes.routes = Array(repeating: many.routes.routes[0], count: 257) },
+            Grpc_UpdateRoutesRequest.with {
+                $0.routes.routes = Array(repeating: many.routes.routes[0], count: 257)
+            },
             field: "routes")
     }
 

@@ -10,10 +10,12 @@ import Testing
         + [9, 0, 3, 0, 0x65, 0x74, 0x68, 0x30, 0, 0, 0, 0]  // IFLA_IFNAME
         + [10, 0, 1, 0, 0x02, 0x42, 0x0A, 0x58, 0x4D, 0x03, 0, 0]  // IFLA_ADDRESS
         + [8, 0, 4, 0, 0xDC, 0x05, 0, 0]  // IFLA_MTU
-        + [16, 0, 0x12, 0x80, 9, 0, 1, 0, 0x76, 0x65, 0x74, 0x68, 0, 0, 0, 0]  // IFLA_LINKINFO (nested) / KIND
+        // IFLA_LINKINFO (with the nested flag) holding IFLA_INFO_KIND "veth".
+        + [16, 0, 0x12, 0x80, 9, 0, 1, 0, 0x76, 0x65, 0x74, 0x68, 0, 0, 0, 0]
 
     @Test func parsesALink() throws {
-        let messages = try NetlinkMessage.parse(Self.vethMessage + [20, 0, 0, 0, 3, 0, 2, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        let messages = try NetlinkMessage.parse(
+            Self.vethMessage + [20, 0, 0, 0, 3, 0, 2, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
         #expect(messages.count == 2)
         #expect(messages[1].type == 3)
         let link = try LinkInfo(payload: messages[0].payload)
@@ -26,23 +28,31 @@ import Testing
     }
 
     @Test func errorMessageCarriesTheErrno() throws {
-        let message = try NetlinkMessage.parse([36, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xEF, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 16))
+        let message = try NetlinkMessage.parse(
+            [36, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xEF, 0xFF, 0xFF, 0xFF]
+                + [UInt8](repeating: 0, count: 16))
         #expect(try message[0].errorCode() == 17)
     }
 
     @Test func refusesAMessageShorterThanItsHeader() {
-        #expect(throws: KataError.self) { try NetlinkMessage.parse([8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: KataError.self) {
+            try NetlinkMessage.parse([8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        }
     }
 
     @Test func refusesAMessageLongerThanTheDatagram() {
-        #expect(throws: KataError.self) { try NetlinkMessage.parse([0xFF, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: KataError.self) {
+            try NetlinkMessage.parse([0xFF, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        }
         #expect(throws: KataError.self) { try NetlinkMessage.parse([16, 0, 0]) }
     }
 
     @Test func refusesAttributesThatDoNotFit() {
         // Length 2 (shorter than an attribute header), then length 200 in a 12-byte payload.
         #expect(throws: KataError.self) { try NetlinkAttributes([2, 0, 3, 0, 0, 0, 0, 0], from: 0) }
-        #expect(throws: KataError.self) { try NetlinkAttributes([200, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], from: 0) }
+        #expect(throws: KataError.self) {
+            try NetlinkAttributes([200, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], from: 0)
+        }
     }
 
     @Test func refusesTooManyAttributes() {
@@ -74,7 +84,9 @@ import Testing
 
     @Test func parsesARoute() throws {
         let route: [UInt8] =
-            [2, 24, 0, 0, 254, 2, 253, 1, 0, 0, 0, 0] + [8, 0, 1, 0, 10, 88, 77, 0] + [8, 0, 4, 0, 2, 0, 0, 0]
+            [2, 24, 0, 0, 254, 2, 253, 1, 0, 0, 0, 0] + [8, 0, 1, 0, 10, 88, 77, 0] + [
+                8, 0, 4, 0, 2, 0, 0, 0,
+            ]
             + [8, 0, 7, 0, 10, 88, 77, 5]
         let parsed = try RouteInfo(payload: route)
         #expect(parsed.destination?.description == "10.88.77.0/24")

@@ -57,7 +57,8 @@ import Testing
             #expect(qdiscs.contains("ingress"), "\(qdiscs)")
             let forward = try Self.ip(["tc", "-n", name, "filter", "show", "dev", "eth0", "ingress"]).output
             #expect(forward.contains("mirred") && forward.contains(eth0.link.tap), "\(forward)")
-            let back = try Self.ip(["tc", "-n", name, "filter", "show", "dev", eth0.link.tap, "ingress"]).output
+            let back = try Self.ip(["tc", "-n", name, "filter", "show", "dev", eth0.link.tap, "ingress"])
+                .output
             #expect(back.contains("mirred") && back.contains("eth0"), "\(back)")
 
             network.closeDescriptors()

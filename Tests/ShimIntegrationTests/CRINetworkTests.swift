@@ -15,12 +15,14 @@ import Testing
             throw CommandFailure("\(CRIPodTests.python) missing: run `make cri-venv` first")
         }
         guard FileManager.default.fileExists(atPath: "/usr/lib/cni/bridge") else {
-            throw CommandFailure("/usr/lib/cni/bridge missing: `make deps` installs containernetworking-plugins")
+            throw CommandFailure(
+                "/usr/lib/cni/bridge missing: `make deps` installs containernetworking-plugins")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "kata-cni-\(UUID().uuidString.prefix(8))"
         ).path
-        try FileManager.default.createDirectory(atPath: directory + "/conf", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory + "/conf", withIntermediateDirectories: true)
         defer {
             _ = try? Process.run(URL(fileURLWithPath: "/sbin/ip"), arguments: ["link", "del", Self.bridge])
                 .waitUntilExit()
@@ -32,8 +34,11 @@ import Testing
                "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(Self.subnet)"}]],
                         "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "\(directory)/ipam"}}]}
             """
-        try conflist.write(toFile: directory + "/conf/10-kata-cni-test.conflist", atomically: true, encoding: .utf8)
-        let ctrd = try await CRIPodTests.startCRIContainerd(environment: ["CRI_CNI_CONF_DIR": directory + "/conf"])
+        try conflist.write(
+            toFile: directory + "/conf/10-kata-cni-test.conflist", atomically: true, encoding: .utf8)
+        let ctrd = try await CRIPodTests.startCRIContainerd(environment: [
+            "CRI_CNI_CONF_DIR": directory + "/conf"
+        ])
         defer { ctrd.stop() }
         let result = try await Command.run(
             [
@@ -42,8 +47,11 @@ import Testing
             ], timeout: 900)
         print(result.stdout.split(separator: "\n").filter { $0.hasPrefix("figure:") }.joined(separator: "\n"))
         // On failure: what the shims logged about the network (containerd keeps their logs).
-        let log = (try? String(contentsOfFile: ctrd.work + "/containerd/containerd.log", encoding: .utf8)) ?? ""
-        let shimLines = log.split(separator: "\n").filter { $0.contains("network") || $0.contains("level=error") }
+        let log =
+            (try? String(contentsOfFile: ctrd.work + "/containerd/containerd.log", encoding: .utf8)) ?? ""
+        let shimLines = log.split(separator: "\n").filter {
+            $0.contains("network") || $0.contains("level=error")
+        }
         #expect(
             result.status == 0,
             """

@@ -149,7 +149,9 @@ package final class FakeAgent: KataAgent {
     package func updateInterface(_ interface: GuestInterface) async throws {
         try record("updateInterface \(interface.name) \(interface.macAddress)")
     }
-    package func updateRoutes(_ routes: [GuestRoute]) async throws { try record("updateRoutes \(routes.count)") }
+    package func updateRoutes(_ routes: [GuestRoute]) async throws {
+        try record("updateRoutes \(routes.count)")
+    }
     package func addARPNeighbors(_ neighbours: [GuestNeighbour]) async throws {
         try record("addARPNeighbors \(neighbours.count)")
     }

@@ -51,8 +51,11 @@ final class ChildProcess: Sendable {
         var sources: [Int32] = []
         defer { sources.forEach { close($0) } }
         for descriptor in descriptors {
-            let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, Self.firstPassedDescriptor + Int32(descriptors.count) + 64)
-            guard copy >= 0 else { throw KataError.system("passing descriptor \(descriptor) to \(executable)", errno: errno) }
+            let copy = fcntl(
+                descriptor, F_DUPFD_CLOEXEC, Self.firstPassedDescriptor + Int32(descriptors.count) + 64)
+            guard copy >= 0 else {
+                throw KataError.system("passing descriptor \(descriptor) to \(executable)", errno: errno)
+            }
             sources.append(copy)
         }
         var fileActions = posix_spawn_file_actions_t()
