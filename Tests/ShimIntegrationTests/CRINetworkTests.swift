@@ -50,7 +50,7 @@ import Testing
         let log =
             (try? String(contentsOfFile: ctrd.work + "/containerd/containerd.log", encoding: .utf8)) ?? ""
         let shimLines = log.split(separator: "\n").filter {
-            $0.contains("network") || $0.contains("level=error")
+            $0.contains("network") || $0.contains("level=error") || $0.contains("console")
         }
         #expect(
             result.status == 0,
