@@ -43,7 +43,8 @@ test: build kernel guest measure-venv cri-venv
 FUZZ_DIR := $(BUILD_DIR)/fuzz
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS := 20
-FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests initdata
+FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests initdata \
+	netlink-replies
 FUZZ_BUILD = python3 Fuzz/build.py $$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path) $(FUZZ_DIR) \
 	$(FUZZ_TARGETS)
 
