@@ -8,7 +8,7 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-dev \
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl zlib1g-dev curl erofs-utils \
-	cryptsetup-bin
+	cryptsetup-bin containernetworking-plugins
 
 .PHONY: prometheus all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
 
@@ -43,7 +43,8 @@ test: build kernel guest measure-venv cri-venv prometheus
 FUZZ_DIR := $(BUILD_DIR)/fuzz
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS := 20
-FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests initdata
+FUZZ_TARGETS := ttrpc-frames qmp-messages firmware-metadata config-annotations oci-spec agent-requests initdata \
+	netlink-replies
 FUZZ_BUILD = python3 Fuzz/build.py $$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path) $(FUZZ_DIR) \
 	$(FUZZ_TARGETS)
 

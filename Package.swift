@@ -54,6 +54,10 @@ let package = Package(
                 "KataCore", "CSystemd", .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: rtnetlink messages and socket, shared by the host (taps, tc) and the guest agent
+        // (interfaces, routes): Glibc only, no Foundation.
+        .target(name: "Netlink", dependencies: ["KataCore"]),
+
         // MARK: Host facts (CPU, KVM, SEV/TDX support) used by `check`, `env` and QEMU.
         .target(name: "Host", dependencies: ["KataCore", "CKataSys", "CCapNG", "CSeccomp"]),
 
@@ -122,7 +126,9 @@ let package = Package(
         .target(
             name: "KataAgentService",
             dependencies: [
-                "GuestAgent", "Initdata", "Firmware", "KataCore", "OCI", "OCIProtobuf", "Protocols", "TTRPC",
+                "GuestAgent", "Initdata", "Firmware", "KataCore", "Netlink", "OCI", "OCIProtobuf",
+                "Protocols",
+                "TTRPC",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .executableTarget(
@@ -138,7 +144,8 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "KataCore", "KataConfig", "VirtualMachine", "QEMU", "Host", "Firmware", "SEV", "TDX",
-                "Agent", "OCI", "CKataSys", "Initdata", .product(name: "Logging", package: "swift-log"),
+                "Agent", "OCI", "CKataSys", "Initdata", "Netlink",
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Prometheus text parsed strictly and relabelled (series relayed from the guest and the shims).
@@ -212,6 +219,7 @@ let package = Package(
             name: "TestFixtures", dependencies: ["Firmware", "Host", "KataCore", "Agent", "OCI"],
             path: "Tests/TestFixtures"),
         .testTarget(name: "KataCoreTests", dependencies: ["KataCore"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "KataCore"]),
         .testTarget(
             name: "InitdataTests", dependencies: ["Initdata", "Firmware", "KataCore", "TestFixtures"]),
         .testTarget(name: "KataUUIDTests", dependencies: ["KataUUID", "KataCore"]),

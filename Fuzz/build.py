@@ -33,8 +33,9 @@ INSTRUMENTED = {
     "QEMU": ["KataCore"],
     "KataConfig": ["KataCore"],
     "OCI": [],
+    "Netlink": ["KataCore"],
     "GuestAgent": ["KataCore", "Firmware", "Initdata"],
-    "KataAgentService": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent"],
+    "KataAgentService": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent", "Netlink"],
 }
 
 # Target name -> the instrumented modules it links (the harness is Fuzz/<name>.swift).
@@ -44,7 +45,8 @@ TARGETS = {
     "firmware-metadata": ["KataCore", "Firmware", "SEV", "TDX"],
     "config-annotations": ["KataCore", "KataConfig"],
     "oci-spec": ["OCI"],
-    "agent-requests": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent", "KataAgentService"],
+    "agent-requests": ["KataCore", "Firmware", "Initdata", "OCI", "GuestAgent", "Netlink", "KataAgentService"],
+    "netlink-replies": ["KataCore", "Netlink"],
     "initdata": ["KataCore", "Firmware", "Initdata"],
 }
 

@@ -10,6 +10,8 @@
 #                         default handler, and the CRI plugin fails to load without it.
 #   CRI_SANDBOX_IMAGE=REF the pod sandbox ("pause") image; it must be imported into the
 #                         k8s.io namespace, since there is no registry to pull it from.
+#   CRI_CNI_CONF_DIR=DIR  pod networks: CNI configuration (a .conflist) from DIR, plugins from
+#                         CRI_CNI_BIN_DIR (default /usr/lib/cni). Unset: no CNI configuration.
 #   CRI_KATA_SNIPPET=FILE handlers added with scripts/containerd-register-kata.sh, as `make
 #                         install` adds configuration/containerd/kata-runtimes.toml on a node.
 set -euo pipefail
@@ -26,6 +28,14 @@ start)
     if [ -n "${CRI_SANDBOX_IMAGE:-}" ]; then
         case "$CRI_SANDBOX_IMAGE" in *[\"\\]*) echo "CRI_SANDBOX_IMAGE: quotes or backslashes not allowed" >&2; exit 2 ;; esac
         sandbox_image="  sandbox_image = \"$CRI_SANDBOX_IMAGE\""
+    fi
+    cni=""
+    if [ -n "${CRI_CNI_CONF_DIR:-}" ]; then
+        case "$CRI_CNI_CONF_DIR${CRI_CNI_BIN_DIR:-}" in *[\"\\]*) echo "CRI_CNI_*: quotes or backslashes not allowed" >&2; exit 2 ;; esac
+        cni="[plugins.\"io.containerd.grpc.v1.cri\".cni]
+  bin_dir = \"${CRI_CNI_BIN_DIR:-/usr/lib/cni}\"
+  conf_dir = \"$CRI_CNI_CONF_DIR\"
+"
     fi
     handlers=""
     handler_list=${CRI_RUNTIME_HANDLERS:-kata=io.containerd.kata.v2}
@@ -55,6 +65,7 @@ state = "$dir/state"
   restrict_oom_score_adj = true
 $sandbox_image
 $handlers
+$cni
 TOML
     if [ -n "${CRI_KATA_SNIPPET:-}" ]; then
         "$(dirname "$0")/containerd-register-kata.sh" "$dir/config.toml" "$CRI_KATA_SNIPPET" >/dev/null

@@ -53,6 +53,12 @@ public protocol KataAgent: Sendable {
     /// Mixes `data` into the guest's entropy pool and reseeds its CRNG.
     func reseedRandomDevice(data: [UInt8]) async throws
 
+    /// Configures the guest NIC whose MAC is `interface.macAddress`: name, MTU, addresses, up.
+    func updateInterface(_ interface: GuestInterface) async throws
+    /// Replaces the guest's routes on the named devices with `routes`.
+    func updateRoutes(_ routes: [GuestRoute]) async throws
+    func addARPNeighbors(_ neighbours: [GuestNeighbour]) async throws
+
     /// Closes the connection. Calls after this fail.
     func close() async
 }

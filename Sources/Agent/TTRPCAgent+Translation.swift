@@ -276,7 +276,7 @@ extension TTRPCAgent {
     }
 
     /// One call; errors become `KataError`.
-    private func call<Request, Response>(
+    func call<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, deadline: Deadline = .standard
     ) async throws -> Response {
         let timeout: Duration? =

@@ -12,6 +12,7 @@ extension AgentService {
             if !request.dns.isEmpty {
                 try writeFile(paths.resolvConf, Array((request.dns.joined(separator: "\n") + "\n").utf8))
             }
+            try await bringUpLoopback()
             try await deliverInitdata()
             for storage in request.storages {
                 try await mount(storage)

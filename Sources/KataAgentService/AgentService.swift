@@ -78,6 +78,9 @@ public final class AgentService: Sendable {
             let records = await self.registry.execRecordCount
             return .with { $0.metrics = metrics.render() + metrics.renderAgent(execRecords: records) }
         }
+        routes.add(Agent.updateInterface, updateInterface)
+        routes.add(Agent.updateRoutes, updateRoutes)
+        routes.add(Agent.addARPNeighbors, addARPNeighbors)
         routes.add(Agent.copyFile, copyFile)
         routes.add(Agent.reseedRandomDev, reseedRandomDevice)
         return routes

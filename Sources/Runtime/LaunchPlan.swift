@@ -16,11 +16,16 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var initdata: PlannedInitdata?
     /// The Kubernetes pod this sandbox is (from the CRI annotations); nil outside the CRI.
     public var pod: PodIdentity?
+    /// The pod network the sandbox wires into the VM before it starts; nil: no network device.
+    /// Its cards (one per CNI interface) are known only once the namespace is read, so the
+    /// sandbox adds them to `vm` at launch; they are not part of any measurement.
+    public var network: NetworkPlan?
 
     public init(
         vm: VirtualMachineDescription, guestShare: GuestShare?, measurement: ExpectedMeasurement?,
-        initdata: PlannedInitdata? = nil, pod: PodIdentity? = nil
+        initdata: PlannedInitdata? = nil, pod: PodIdentity? = nil, network: NetworkPlan? = nil
     ) {
+        self.network = network
         self.vm = vm
         self.guestShare = guestShare
         self.measurement = measurement

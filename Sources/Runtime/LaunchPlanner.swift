@@ -11,11 +11,15 @@ public struct LaunchRequest: Sendable {
     public var annotations: [String: String]
     /// The guest only reads the share: the backend serves it read-only.
     public var shareReadOnly: Bool
+    /// The pod's network namespace (the sandbox spec's `linux.namespaces` network path, where
+    /// CNI made its interfaces); nil: the pod has no network of its own.
+    public var networkNamespace: String?
 
     public init(
         sandboxID: String, paths: SandboxPaths, annotations: [String: String] = [:],
-        shareReadOnly: Bool = false
+        shareReadOnly: Bool = false, networkNamespace: String? = nil
     ) {
+        self.networkNamespace = networkNamespace
         self.sandboxID = sandboxID
         self.paths = paths
         self.annotations = annotations
@@ -34,7 +38,8 @@ public struct LaunchRequest: Sendable {
 ///   all), static sizing, no debug console, checked firmware and a PE kernel (`+Assets`);
 /// - sizing from the CRI sandbox annotations (`+Sizing`);
 /// - the shared directory and the agent channel (`+Transport`);
-/// - the pod's initdata, and its binding into the launch (`+Initdata`).
+/// - the pod's initdata, and its binding into the launch (`+Initdata`);
+/// - the pod network's model (`+Network`).
 public struct LaunchPlanner: Sendable {
     public var configuration: KataConfiguration
     public var host: HostFacts
@@ -98,7 +103,7 @@ public struct LaunchPlanner: Sendable {
         measurement?.initdata = initdata?.binding
         return LaunchPlan(
             vm: vm, guestShare: sharing.guestShare, measurement: measurement, initdata: initdata,
-            pod: PodIdentity(annotations: request.annotations))
+            pod: PodIdentity(annotations: request.annotations), network: try network(request))
     }
 
     /// The guest kernel command line: our console and panic settings and what shortens boot

@@ -92,6 +92,8 @@ public actor Sandbox {
         try state.save()
         var hypervisor: (any RunningVirtualMachine)?
         var agent: (any KataAgent)?
+        var network: AttachedNetwork?
+        var tapsOpen = false
         do {
             if let expected = plan.measurement {
                 // Before the VM exists: what a verifier should find in the guest's attestation report.
@@ -108,14 +110,34 @@ public actor Sandbox {
                         "initdata_bound_as": .string(initdata.binding.field ?? "nothing (no TEE field)"),
                     ])
             }
+            var description = plan.vm
+            if let networkPlan = plan.network {
+                let attached = try await PodNetwork.attach(networkPlan)
+                (network, tapsOpen) = (attached, true)
+                state.network = attached.state
+                try state.save()
+                description.networkDevices = attached.devices
+                logger.info(
+                    "pod network attached",
+                    metadata: [
+                        "netns": .string(networkPlan.namespacePath),
+                        "taps": .string(
+                            attached.state.links.map { "\($0.interface)<->\($0.tap)" }.joined(separator: ",")),
+                    ])
+            }
             let started = ContinuousClock.now
-            let vm = try await backend.launch(plan.vm, logger: logger)
+            let vm = try await backend.launch(description, logger: logger)
             hypervisor = vm
+            if tapsOpen {
+                network?.closeDescriptors()
+                tapsOpen = false
+            }
             state.hypervisorPID = vm.pid
             try state.save()
             let connected = try await dialWhileRunning(
                 vm, dialer: dialer, timeout: .seconds(configuration.agent.dialTimeout))
             agent = connected
+            if let network { try await configureGuestNetwork(network, agent: connected) }
             try await connected.createSandbox(
                 SandboxRequest(
                     hostname: hostname, sandboxID: id,
@@ -134,8 +156,14 @@ public actor Sandbox {
                 state: state, health: health, shareReadOnly: shareReadOnly, logger: logger)
         } catch {
             logger.error("sandbox creation failed: \(error)")
+            if let console = try? readFileBytes(plan.vm.consoleLogPath) {
+                // Why the guest went away is often only on its console (removed with the VM).
+                logger.error("guest console (tail): \(String(decoding: console.suffix(3000), as: UTF8.self))")
+            }
             await agent?.close()
             await hypervisor?.stop(timeout: .seconds(2))
+            if tapsOpen { network?.closeDescriptors() }
+            if let network { logProblems(await PodNetwork.detach(network.state), logger: logger) }
             Self.removeDirectories(paths)
             throw error
         }
@@ -216,6 +244,7 @@ public actor Sandbox {
         volumeWatchers.values.joined().forEach { $0.cancel() }
         volumeWatchers = [:]
         await hypervisor.stop(timeout: dead ? .milliseconds(200) : .seconds(2))
+        if let network = state.network { Self.logProblems(await PodNetwork.detach(network), logger: logger) }
         // The VM is gone, and with it every device it held: only the cache references remain.
         paths.imageCache.releaseAll(sandbox: id)
         blockRoots = [:]
@@ -242,6 +271,7 @@ public actor Sandbox {
             logger.info("killed leftover VM", metadata: ["pid": "\(pid)", "sandbox": "\(paths.sandboxID)"])
         }
         for mount in state.mounts.reversed() { unmount(mount, paths: paths, logger: logger) }
+        if let network = state.network { logProblems(PodNetwork.detachWaiting(network), logger: logger) }
         paths.imageCache.releaseAll(sandbox: paths.sandboxID)
         removeDirectories(paths)
     }

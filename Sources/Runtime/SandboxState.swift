@@ -19,6 +19,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
     public var measurement: ExpectedMeasurement?
     /// The Kubernetes pod the sandbox is, for kata-monitor's labels; nil outside the CRI.
     public var pod: PodIdentity?
+    /// The taps and qdiscs made in the pod's network namespace; nil without a pod network.
+    public var network: NetworkState?
 
     public init(
         paths: SandboxPaths, hypervisorPID: Int32? = nil, mounts: [String] = [], containers: [String] = [],

@@ -239,7 +239,8 @@ public actor TaskService {
         let dns = try spec.sandboxDNS()
         let request = LaunchRequest(
             sandboxID: sandboxID, paths: paths, annotations: annotations,
-            shareReadOnly: Self.guestOnlyReadsTheShare(spec))
+            shareReadOnly: Self.guestOnlyReadsTheShare(spec),
+            networkNamespace: spec.linux?.namespaces?.first { $0.type == "network" }?.path)
         let creation = Task {
             // Planned inside the creation, so a concurrent Create waits for this plan's outcome too.
             // A confidential launch also needs the QEMU object type; a plain one skips the probe.

@@ -38,6 +38,9 @@ public struct VirtualMachineDescription: Sendable, Equatable, Codable {
     /// Empty PCIe root ports for block devices hot-plugged later (container root filesystems
     /// when no directory is shared); 0: none.
     public var hotplugPorts: Int = 0
+    /// Network cards, each on a tap device the runtime opened in the pod's network namespace;
+    /// empty: the VM has no network device at all.
+    public var networkDevices: [NetworkDevice] = []
 
     public init(
         sandboxID: String, runDirectory: String, hypervisorPath: String, machineType: String = "q35",
@@ -86,6 +89,24 @@ public struct SharedDirectory: Sendable, Equatable, Codable {
         self.hostPath = hostPath
         self.tag = tag
         self.readOnly = readOnly
+    }
+}
+
+/// A virtio-net card backed by an open tap descriptor of the runtime (the backend hands the
+/// descriptor to the hypervisor process; it never opens a tap by name, so it needs no
+/// CAP_NET_ADMIN and no access to the pod's network namespace).
+public struct NetworkDevice: Sendable, Equatable, Codable {
+    /// The device's id on the hypervisor, unique within the VM.
+    public var id: String
+    /// The guest NIC's MAC: the CNI interface's, so the pod keeps the address peers know.
+    public var macAddress: String
+    /// The runtime's tap descriptor (valid in this process while the VM is launched).
+    public var tapDescriptor: Int32
+
+    public init(id: String, macAddress: String, tapDescriptor: Int32) {
+        self.id = id
+        self.macAddress = macAddress
+        self.tapDescriptor = tapDescriptor
     }
 }
 

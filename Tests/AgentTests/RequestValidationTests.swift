@@ -270,7 +270,9 @@ import Testing
     /// The fuzzers' entry: the server's own decode-and-validate step for every method it serves.
     @Test func everyServedMethodHasItsValidator() throws {
         let validators = AgentService(reaper: ChildReaper(mode: .trackedOnly)).requestValidators()
-        #expect(validators.count == 25 + 2, "25 AgentService methods (with ListProcesses) and Health's two")
+        #expect(
+            validators.count == 28 + 2,
+            "28 AgentService methods (with ListProcesses and the network ones) and Health's two")
         let signal = try #require(validators["grpc.AgentService/SignalProcess"])
         let bad: [UInt8] = try Grpc_SignalProcessRequest.with {
             $0.containerID = "c1"

@@ -30,7 +30,8 @@ import Testing
         #expect(guest.root == Root(path: "/run/kata-containers/shared/containers/c1/rootfs", readonly: true))
         #expect(guest.mounts == mounts)
         #expect(guest.hooks == nil)
-        #expect(guest.linux?.namespaces == [Namespace(type: "pid"), Namespace(type: "network")])
+        // The pod network is the guest's own: no network namespace for the container.
+        #expect(guest.linux?.namespaces == [Namespace(type: "pid")])
         #expect(guest.linux?.cgroupsPath == "/kata/c1")
         #expect(guest.process == spec.process)
     }

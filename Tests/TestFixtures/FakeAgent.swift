@@ -161,6 +161,15 @@ package final class FakeAgent: KataAgent {
     package func onlineCPUMem(cpus: UInt32, cpuOnly: Bool) async throws {}
     package func copyFile(_ file: GuestFile) async throws {}
     package func reseedRandomDevice(data: [UInt8]) async throws {}
+    package func updateInterface(_ interface: GuestInterface) async throws {
+        try record("updateInterface \(interface.name) \(interface.macAddress)")
+    }
+    package func updateRoutes(_ routes: [GuestRoute]) async throws {
+        try record("updateRoutes \(routes.count)")
+    }
+    package func addARPNeighbors(_ neighbours: [GuestNeighbour]) async throws {
+        try record("addARPNeighbors \(neighbours.count)")
+    }
     package func close() async { change { $0.closed = true } }
     package var isClosed: Bool { state.withLock { $0.closed } }
 }

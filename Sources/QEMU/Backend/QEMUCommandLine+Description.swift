@@ -7,7 +7,7 @@ extension QEMUCommandLine {
     /// vhost-vsock), each share over virtio-9p, an entropy device, read-only disks over
     /// virtio-blk, the serial console into a log file, QEMU's seccomp filter, and for a
     /// confidential guest its object and firmware.
-    /// No network device yet.
+    /// Network cards are virtio-net on tap descriptors QEMU inherits (fd 3 up), no option ROM.
     public init(rendering vm: VirtualMachineDescription) throws {
         self.init(
             binary: vm.hypervisorPath, name: "sandbox-\(vm.sandboxID)",
@@ -18,8 +18,10 @@ extension QEMUCommandLine {
             devices: Self.agentDevices(vm.agentChannel) + Self.shareDevices(vm.shares)
                 + (vm.entropySource.map { [VirtioRNG(id: "rng0", source: $0)] } ?? [])
                 // Root ports take fixed slots: before any device QEMU places itself.
-                + Self.hotplugPorts(vm.hotplugPorts) + Self.readOnlyDiskDevices(vm.readOnlyDisks),
+                + Self.hotplugPorts(vm.hotplugPorts) + Self.readOnlyDiskDevices(vm.readOnlyDisks)
+                + Self.networkDevices(vm.networkDevices),
             consoleLog: SerialConsoleLog(path: vm.consoleLogPath), seccompSandbox: vm.seccompSandbox)
+        passedDescriptors = vm.networkDevices.map(\.tapDescriptor)
         if let confidential = vm.confidential {
             apply(try Self.confidentialGuest(confidential, vm: vm))
         } else if let firmware = vm.firmware {
@@ -50,6 +52,16 @@ extension QEMUCommandLine {
     /// behind virtio-blk-pci: QEMU opens the file read-only and the guest cannot write it.
     static func readOnlyDiskDevices(_ disks: [ReadOnlyDisk]) -> [any QEMUArgumentConvertible] {
         disks.map { VirtioBlock(id: $0.id, path: $0.path, format: .raw, readOnly: true) }
+    }
+
+    /// The n-th card's tap is the n-th passed descriptor: number 3 + n in QEMU. The option ROM
+    /// (iPXE) is left out: the guest boots from the kernel, and loading it costs boot time.
+    static func networkDevices(_ devices: [NetworkDevice]) -> [any QEMUArgumentConvertible] {
+        devices.enumerated().map { index, device in
+            VirtioNet(
+                id: device.id, tapFDs: [ChildProcess.firstPassedDescriptor + Int32(index)],
+                macAddress: device.macAddress, romFile: "")
+        }
     }
 
     /// Empty root ports at fixed slots of bus 0 (`HotplugPorts`), so a hot-plugged device's

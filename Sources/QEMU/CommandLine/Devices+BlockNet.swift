@@ -99,7 +99,9 @@ public struct VirtioNet: QEMUArgumentConvertible, Equatable {
         var netdev = OptionString("tap")
         netdev.add("id", netdevID)
         netdev.add("ifname", tapInterface)
-        if !tapFDs.isEmpty {
+        if tapFDs.count == 1 {
+            netdev.add("fd", String(tapFDs[0]))
+        } else if !tapFDs.isEmpty {
             // A colon list is QEMU's syntax for several queue descriptors.
             netdev.add("fds", tapFDs.map(String.init).joined(separator: ":"))
         } else {

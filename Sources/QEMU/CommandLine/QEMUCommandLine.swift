@@ -26,6 +26,9 @@ public struct QEMUCommandLine: Sendable {
     public var seccompSandbox: String?
     /// Appended verbatim, last: an escape hatch for options not modelled here.
     public var extraArguments: [String]
+    /// Descriptors of this process QEMU inherits, at 3, 4, ... in order (tap devices); the
+    /// devices that use them name those numbers.
+    public var passedDescriptors: [Int32] = []
 
     public init(
         binary: String = "/usr/bin/qemu-system-x86_64", name: String? = nil, uuid: String? = nil,

@@ -38,9 +38,26 @@ final class ChildProcess: Sendable {
     private let state = Mutex<(status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>])>(
         (nil, []))
 
-    init(executable: String, arguments: [String], outputPath: String, keeping capabilities: CapabilitySet)
-        throws
-    {
+    /// Where the first passed descriptor appears in the child.
+    static let firstPassedDescriptor: Int32 = 3
+
+    /// `passing` descriptors appear in the child at 3, 4, ... (and nothing else above 2).
+    init(
+        executable: String, arguments: [String], outputPath: String, keeping capabilities: CapabilitySet,
+        passing descriptors: [Int32] = []
+    ) throws {
+        // dup2 onto 3... could overwrite a source not yet moved: move them all above the
+        // targets first (close-on-exec copies, closed again below).
+        var sources: [Int32] = []
+        defer { sources.forEach { close($0) } }
+        for descriptor in descriptors {
+            let copy = fcntl(
+                descriptor, F_DUPFD_CLOEXEC, Self.firstPassedDescriptor + Int32(descriptors.count) + 64)
+            guard copy >= 0 else {
+                throw KataError.system("passing descriptor \(descriptor) to \(executable)", errno: errno)
+            }
+            sources.append(copy)
+        }
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -49,7 +66,10 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
         // QEMU must not hold the runtime's sockets (containerd's connection, listeners): a
         // leaked one keeps a dead shim looking alive.
-        _ = ckata_spawn_actions_closefrom(&fileActions, 3)
+        for (index, source) in sources.enumerated() {
+            posix_spawn_file_actions_adddup2(&fileActions, source, Self.firstPassedDescriptor + Int32(index))
+        }
+        _ = ckata_spawn_actions_closefrom(&fileActions, Self.firstPassedDescriptor + Int32(sources.count))
 
         // The child starts with no blocked signals and default dispositions, whatever this
         // process (NIO ignores SIGPIPE) has set.

@@ -65,7 +65,7 @@ public final class QEMUInstance: Sendable {
         do {
             process = try ChildProcess(
                 executable: commandLine.binary, arguments: commandLine.arguments, outputPath: outputPath,
-                keeping: commandLine.hostCapabilities)
+                keeping: commandLine.hostCapabilities, passing: commandLine.passedDescriptors)
         } catch {
             _ = directory.remove()
             throw error

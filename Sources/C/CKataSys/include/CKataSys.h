@@ -82,4 +82,12 @@ int ckata_dm_remove(int control, const char *name);
 /// (f_blocks * f_bsize). Returns 0 or -errno.
 int ckata_statfs(const char *path, uint64_t *type, uint64_t *bytes);
 
+/// setns(fd, CLONE_NEWNET) for the calling thread only. Returns 0 or -errno.
+int ckata_setns_net(int fd);
+
+/// Creates (or attaches to) the tap device `name` in the calling thread's network namespace
+/// (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, not persistent: it lives while a descriptor is open).
+/// Returns the /dev/net/tun descriptor (close-on-exec) or -errno.
+int ckata_tap_open(const char *name);
+
 #endif
