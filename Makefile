@@ -10,7 +10,7 @@ APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-de
 	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl zlib1g-dev curl erofs-utils \
 	cryptsetup-bin containernetworking-plugins
 
-.PHONY: prometheus all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim install
+.PHONY: prometheus all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim bench-monitor install
 
 all: build
 
@@ -192,6 +192,10 @@ bench-agent: guest
 # `ctr run` to first output through our shim beside the bare-QEMU floor, and peak RSS (not a test).
 bench-shim: build guest
 	RUNS=5 scripts/bench-shim.sh
+
+# kata-monitor's scrape latency with 1, 4 and 8 sandboxes beside one shim's own (not a test).
+bench-monitor: build guest
+	scripts/bench-monitor.sh
 
 # Not part of `make test`: prints calls/s and latency percentiles of ttrpc over a unix socket.
 bench-ttrpc: deps

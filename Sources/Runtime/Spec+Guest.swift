@@ -15,7 +15,9 @@ extension Spec {
         if var linux = spec.linux {
             // No network namespace of its own, as upstream: the pod's network is the guest's
             // (the agent configured the NICs there); a new one would hold only `lo`.
-            linux.namespaces = linux.namespaces?.filter { $0.type != "network" }.map { Namespace(type: $0.type) }
+            linux.namespaces = linux.namespaces?.filter { $0.type != "network" }.map {
+                Namespace(type: $0.type)
+            }
             // A pod on the node's network shares the node's UTS namespace on the host; in the
             // guest the VM is the pod's, and crun sets a hostname only in a namespace of its own.
             if hostname?.isEmpty == false, linux.namespaces?.contains(where: { $0.type == "uts" }) != true {

@@ -12,17 +12,7 @@ import Testing
     func refusal(
         _ request: some ValidatedRequest, field: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        do {
-            try request.validate(paths)
-            Issue.record("accepted \(request)", sourceLocation: sourceLocation)
-        } catch let error as KataError {
-            #expect(error.code == .invalidArgument, "\(error)", sourceLocation: sourceLocation)
-            #expect(
-                error.message.hasPrefix(field), "\(error.message) names \(field)",
-                sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
-        }
+        expectRefusal(request, field: field, paths: paths, sourceLocation: sourceLocation)
     }
 
     static func interface(_ change: (inout Types_Interface) -> Void = { _ in }) -> Grpc_UpdateInterfaceRequest

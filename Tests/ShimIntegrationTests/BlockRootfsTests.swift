@@ -17,18 +17,7 @@ struct BlockRootfsTests {
 
     /// The coco-dev file with the test's kernel, initrd and memory, as the suites do for theirs.
     func cocoDevConfiguration() throws -> String {
-        let repo = PrivateContainerd.repo
-        var text = try String(
-            contentsOfFile: repo + "/configuration/configuration-qemu-coco-dev.toml", encoding: .utf8)
-        for (pattern, replacement) in [
-            (#"(?m)^kernel = .*$"#, "kernel = \"\(repo)/build/kernel/vmlinux\""),
-            (#"(?m)^initrd = .*$"#, "initrd = \"\(repo)/build/guest/kata-initrd.img\""),
-            (#"(?m)^valid_kernel_paths = .*$"#, "valid_kernel_paths = [\"\(repo)/build/kernel/*\"]"),
-            (#"(?m)^valid_initrd_paths = .*$"#, "valid_initrd_paths = [\"\(repo)/build/guest/*\"]"),
-            (#"(?m)^default_memory = .*$"#, "default_memory = 384"),
-        ] {
-            text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
-        }
+        let text = try PrivateContainerd.cocoDevTestConfiguration()
         let path = ctrd.work + "/coco-dev.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

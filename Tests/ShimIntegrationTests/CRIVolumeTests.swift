@@ -43,18 +43,7 @@ import Testing
     /// A `kata-none` CRI handler whose ConfigPath is the coco-dev file (shared_fs = "none")
     /// with the test's kernel, initrd and memory.
     static func sharedNothingHandler(directory: String) throws -> String {
-        let repo = PrivateContainerd.repo
-        var text = try String(
-            contentsOfFile: repo + "/configuration/configuration-qemu-coco-dev.toml", encoding: .utf8)
-        for (pattern, replacement) in [
-            (#"(?m)^kernel = .*$"#, "kernel = \"\(repo)/build/kernel/vmlinux\""),
-            (#"(?m)^initrd = .*$"#, "initrd = \"\(repo)/build/guest/kata-initrd.img\""),
-            (#"(?m)^valid_kernel_paths = .*$"#, "valid_kernel_paths = [\"\(repo)/build/kernel/*\"]"),
-            (#"(?m)^valid_initrd_paths = .*$"#, "valid_initrd_paths = [\"\(repo)/build/guest/*\"]"),
-            (#"(?m)^default_memory = .*$"#, "default_memory = 384"),
-        ] {
-            text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
-        }
+        let text = try PrivateContainerd.cocoDevTestConfiguration()
         try text.write(toFile: directory + "/coco-dev.toml", atomically: true, encoding: .utf8)
         let table = #"[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-none]"#
         let snippet = """

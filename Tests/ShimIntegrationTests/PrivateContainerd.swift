@@ -68,6 +68,23 @@ final class PrivateContainerd: Sendable {
         return config
     }
 
+    /// The shipped coco-dev file (`shared_fs = "none"`, block-device root filesystems) with the
+    /// built kernel and initrd, the paths it allows, and 384 MiB.
+    static func cocoDevTestConfiguration() throws -> String {
+        var text = try String(
+            contentsOfFile: repo + "/configuration/configuration-qemu-coco-dev.toml", encoding: .utf8)
+        for (pattern, replacement) in [
+            (#"(?m)^kernel = .*$"#, "kernel = \"\(repo)/build/kernel/vmlinux\""),
+            (#"(?m)^initrd = .*$"#, "initrd = \"\(repo)/build/guest/kata-initrd.img\""),
+            (#"(?m)^valid_kernel_paths = .*$"#, "valid_kernel_paths = [\"\(repo)/build/kernel/*\"]"),
+            (#"(?m)^valid_initrd_paths = .*$"#, "valid_initrd_paths = [\"\(repo)/build/guest/*\"]"),
+            (#"(?m)^default_memory = .*$"#, "default_memory = 384"),
+        ] {
+            text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+        }
+        return text
+    }
+
     static func findShim() -> String { binDirectory + "/containerd-shim-kata-v2" }
 
     /// Starts containerd on `directory` (root, state and socket inside) and returns its socket.

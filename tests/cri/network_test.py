@@ -22,7 +22,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pod_test import CheckFailed, check, load_stubs  # noqa: E402
+from pod_test import CheckFailed, check, run_scenarios  # noqa: E402
 
 PORT = 8080
 # Busybox 1.35's wget crashes (SIGSEGV) with -T: time-outs come from `timeout` instead.
@@ -208,24 +208,7 @@ def main():
     parser.add_argument("--round-trips", type=int, default=20)
     parser.add_argument("--rpc-timeout", type=float, default=120)
     args = parser.parse_args()
-    import grpc
-
-    pb, pb_grpc = load_stubs()
-    with grpc.insecure_channel(f"unix://{args.socket}") as channel:
-        test = NetworkTest(args, pb, pb_grpc, channel)
-        try:
-            test.run()
-        except CheckFailed as failure:
-            print(f"FAIL: {failure}", file=sys.stderr)
-            return 1
-        except grpc.RpcError as error:
-            print(f"FAIL: CRI call failed: {error.code().name}: {error.details()}", file=sys.stderr)
-            return 1
-        finally:
-            test.cleanup()
-    print("network test passed")
-    return 0
-
+    return run_scenarios(args, [NetworkTest], "network test")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,12 +13,11 @@ helpers (stubs, checks, clean-up) are pod_test.py's. Exits 0 when every handler 
 
 import argparse
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pod_test import CheckFailed, PodTest, check, load_stubs  # noqa: E402
+from pod_test import CheckFailed, PodTest, check, run_scenarios  # noqa: E402
 
 HOG = ["/bin/sh", "-c", "head -c 67108864 /dev/zero | tail"]
 LIMIT = 32 << 20
@@ -54,19 +53,10 @@ class OOMTest(PodTest):
 
     def create_and_start_hog(self, sandbox_config, name, limit):
         pb = self.pb
-        config = pb.ContainerConfig(
-            metadata=pb.ContainerMetadata(name=name), image=pb.ImageSpec(image=self.args.image),
-            command=HOG, log_path=f"{name}.log",
-            linux=pb.LinuxContainerConfig(
-                resources=pb.LinuxContainerResources(memory_limit_in_bytes=limit)))
-        cid = self.runtime.CreateContainer(pb.CreateContainerRequest(
-            pod_sandbox_id=self.pod_id, config=config, sandbox_config=sandbox_config),
-            timeout=self.args.rpc_timeout).container_id
-        self.container_ids.append(cid)
-        self.runtime.StartContainer(pb.StartContainerRequest(container_id=cid),
-                                    timeout=self.args.rpc_timeout)
-        print(f"started {name} {cid[:12]} (memory limit {limit or 'none'})", flush=True)
-        return cid
+        print(f"{name}: memory limit {limit or 'none'}", flush=True)
+        return self.create_and_start(
+            sandbox_config, name, HOG,
+            linux=pb.LinuxContainerConfig(resources=pb.LinuxContainerResources(memory_limit_in_bytes=limit)))
 
     def wait_exited(self, cid, name, timeout=120):
         deadline = time.monotonic() + timeout
@@ -91,34 +81,13 @@ def main():
     args = parser.parse_args()
     args.pod_annotation = []
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    import grpc
-
-    if not os.path.exists(args.socket):
-        print(f"FAIL: --socket {args.socket}: no such socket", file=sys.stderr)
-        return 2
-    pb, pb_grpc = load_stubs()
-    with grpc.insecure_channel(f"unix://{args.socket}") as channel:
-        for handler in args.handler:
-            test = OOMTest(argparse.Namespace(**{**vars(args), "handler": handler}), pb, pb_grpc,
-                           channel)
-            try:
-                test.run()
-            except CheckFailed as failure:
-                print(f"FAIL: {failure}", file=sys.stderr)
-                return 1
-            except grpc.RpcError as error:
-                print(f"FAIL: {handler}: CRI call failed: {error.code().name}: {error.details()}",
-                      file=sys.stderr)
-                return 1
-            except KeyboardInterrupt:
-                print("FAIL: interrupted", file=sys.stderr)
-                return 1
-            finally:
-                test.cleanup()
-    print("oom test passed")
-    return 0
-
+    # One pod per handler, each with its own arguments.
+    makers = [
+        (lambda handler: lambda a, pb, pb_grpc, channel: OOMTest(
+            argparse.Namespace(**{**vars(a), "handler": handler}), pb, pb_grpc, channel))(handler)
+        for handler in args.handler
+    ]
+    return run_scenarios(args, makers, "oom test")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -188,11 +188,13 @@ class PodTest:
                 namespace_options=pb.NamespaceOption(network=pb.NODE, pid=pb.CONTAINER,
                                                      ipc=pb.POD))))
 
-    def create_and_start(self, sandbox_config, name, command):
+    def create_and_start(self, sandbox_config, name, command, **config_fields):
+        """Creates and starts container `name`; `config_fields` go into its ContainerConfig
+        (mounts, linux resources, ...)."""
         pb = self.pb
         config = pb.ContainerConfig(
             metadata=pb.ContainerMetadata(name=name), image=pb.ImageSpec(image=self.args.image),
-            command=command, log_path=f"{name}.log")
+            command=command, log_path=f"{name}.log", **config_fields)
         cid = self.runtime.CreateContainer(pb.CreateContainerRequest(
             pod_sandbox_id=self.pod_id, config=config, sandbox_config=sandbox_config),
             timeout=self.args.rpc_timeout).container_id
@@ -294,7 +296,12 @@ def main():
                         help="MemTotal range (MiB) the containers must see")
     args = parser.parse_args()
 
-    # A SIGTERM (e.g. from a test runner's timeout) still removes the pod.
+    return run_scenarios(args, [PodTest], "pod test")
+
+def run_scenarios(args, make_tests, name):
+    """Runs each `make_test(args, pb, pb_grpc, channel)`'s checks against the CRI socket in
+    `args.socket`, removing what each created on every path (a SIGTERM, e.g. a test runner's
+    timeout, too). Returns the exit status: 0 passed, 1 a check or CRI call failed, 2 no socket."""
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     import grpc
 
@@ -303,21 +310,22 @@ def main():
         return 2
     pb, pb_grpc = load_stubs()
     with grpc.insecure_channel(f"unix://{args.socket}") as channel:
-        test = PodTest(args, pb, pb_grpc, channel)
-        try:
-            test.run()
-        except CheckFailed as failure:
-            print(f"FAIL: {failure}", file=sys.stderr)
-            return 1
-        except grpc.RpcError as error:
-            print(f"FAIL: CRI call failed: {error.code().name}: {error.details()}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("FAIL: interrupted", file=sys.stderr)
-            return 1
-        finally:
-            test.cleanup()
-    print("pod test passed")
+        for make_test in make_tests:
+            test = make_test(args, pb, pb_grpc, channel)
+            try:
+                test.run()
+            except CheckFailed as failure:
+                print(f"FAIL: {failure}", file=sys.stderr)
+                return 1
+            except grpc.RpcError as error:
+                print(f"FAIL: CRI call failed: {error.code().name}: {error.details()}", file=sys.stderr)
+                return 1
+            except KeyboardInterrupt:
+                print("FAIL: interrupted", file=sys.stderr)
+                return 1
+            finally:
+                test.cleanup()
+    print(f"{name} passed")
     return 0
 
 

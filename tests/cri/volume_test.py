@@ -71,19 +71,9 @@ class VolumeTest(pod_test.PodTest):
 
     def create_with_mounts(self, sandbox_config, name, mounts):
         pb = self.pb
-        config = pb.ContainerConfig(
-            metadata=pb.ContainerMetadata(name=name), image=pb.ImageSpec(image=self.args.image),
-            command=["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"],
-            log_path=f"{name}.log",
+        return self.create_and_start(
+            sandbox_config, name, ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"],
             mounts=[pb.Mount(container_path=c, host_path=h, readonly=ro) for c, h, ro in mounts])
-        cid = self.runtime.CreateContainer(pb.CreateContainerRequest(
-            pod_sandbox_id=self.pod_id, config=config, sandbox_config=sandbox_config),
-            timeout=self.args.rpc_timeout).container_id
-        self.container_ids.append(cid)
-        self.runtime.StartContainer(pb.StartContainerRequest(container_id=cid),
-                                    timeout=self.args.rpc_timeout)
-        print(f"started {name} {cid[:12]}", flush=True)
-        return cid
 
     def sh(self, cid, script):
         return self.exec(cid, ["/bin/sh", "-c", script])
@@ -200,24 +190,7 @@ def main():
     args = parser.parse_args()
     args.pod_annotation = []
     args.expect = "vm"
-    import grpc
-
-    pb, pb_grpc = pod_test.load_stubs()
-    with grpc.insecure_channel(f"unix://{args.socket}") as channel:
-        test = VolumeTest(args, pb, pb_grpc, channel)
-        try:
-            test.run()
-        except CheckFailed as failure:
-            print(f"FAIL: {failure}", file=sys.stderr)
-            return 1
-        except grpc.RpcError as error:
-            print(f"FAIL: CRI call failed: {error.code().name}: {error.details()}", file=sys.stderr)
-            return 1
-        finally:
-            test.cleanup()
-    print("volume test passed")
-    return 0
-
+    return pod_test.run_scenarios(args, [VolumeTest], "volume test")
 
 if __name__ == "__main__":
     sys.exit(main())
