@@ -4,11 +4,12 @@ SWIFT ?= swift
 BUILD_DIR ?= $(CURDIR)/build
 SWIFT_BUILD_FLAGS ?=
 
-# Every Debian package the project needs, for building, testing and the demo.
+# Every Debian package the project needs, for building, testing and the demo (systemd: the
+# journald JournalTests runs privately; it is not started as the init system).
 APT_PACKAGES := pkg-config libssl-dev libseccomp-dev libcap-ng-dev libsystemd-dev \
 	qemu-system-x86 ovmf containerd protobuf-compiler busybox-static crun cpio xz-utils \
 	zstd python3-venv libprotobuf-dev binutils osslsigncode openssl zlib1g-dev curl erofs-utils \
-	cryptsetup-bin containernetworking-plugins
+	cryptsetup-bin containernetworking-plugins systemd
 
 .PHONY: prometheus all deps build test fuzz fuzz-build demo lint format clean protos bench-ttrpc kernel measure-venv bench-measure cri-venv guest bench-agent bench-shim bench-monitor install
 

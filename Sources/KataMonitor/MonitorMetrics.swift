@@ -10,28 +10,23 @@ package struct MonitorMetrics: Sendable {
     let scrapeMilliseconds: ValueHistogram
 
     package init() {
+        func named(_ name: String, unit: String = "", _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "kata", subsystem: "monitor", metricName: name, unitName: unit, helpText: help)
+        }
         runningShims = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "running_shim_count", unitName: "",
-                helpText: "Running shims (sandboxes with a management socket)."))
-        scrapes = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "scrape_count", unitName: "",
-                helpText: "Scrape requests served."))
+            descriptor: named("running_shim_count", "Running shims (sandboxes with a management socket)."))
+        scrapes = registry.makeCounter(descriptor: named("scrape_count", "Scrape requests served."))
         failedScrapes = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "scrape_failed_count", unitName: "",
-                helpText: "Shim scrapes that failed or timed out."))
+            descriptor: named("scrape_failed_count", "Shim scrapes that failed or timed out."))
         refusedLines = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "scrape_refused_lines_total",
-                unitName: "",
-                helpText: "Malformed or conflicting lines of shim answers that were not passed on."))
+            descriptor: named(
+                "scrape_refused_lines_total",
+                "Malformed or conflicting lines of shim answers that were not passed on."))
         scrapeMilliseconds = registry.makeValueHistogram(
-            descriptor: MetricNameDescriptor(
-                namespace: "kata", subsystem: "monitor", metricName: "scrape_durations_histogram",
-                unitName: "milliseconds",
-                helpText: "Time to gather every shim's metrics for one scrape, in milliseconds."),
+            descriptor: named(
+                "scrape_durations_histogram", unit: "milliseconds",
+                "Time to gather every shim's metrics for one scrape, in milliseconds."),
             buckets: (0..<10).map { Double(1 << $0) })
     }
 
