@@ -90,16 +90,11 @@ package struct MACAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
         guard groups.count == 6 else { return nil }
         var bytes: [UInt8] = []
         for group in groups {
-            guard group.utf8.count == 2, let value = UInt8(group, radix: 16) else { return nil }
-            bytes.append(value)
+            guard group.utf8.count == 2, let value = Hex.decode(group) else { return nil }
+            bytes += value
         }
         self.bytes = bytes
     }
 
-    package var description: String {
-        bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined(separator: ":")
-    }
+    package var description: String { bytes.map { Hex.byte($0) }.joined(separator: ":") }
 }

@@ -111,6 +111,7 @@ import Testing
         #expect(MACAddress("02:42:0a:58:4d") == nil)
         #expect(MACAddress("02:42:0a:58:4d:0g") == nil)
         #expect(MACAddress("2:42:0a:58:4d:03") == nil)
+        #expect(MACAddress("02:42:0a:58:4d:+3") == nil, "a sign is no hex digit")
     }
 }
 
