@@ -13,14 +13,15 @@ public func directoryEntries(_ path: String) throws -> [String] {
     return names(in: directory)
 }
 
-/// The names in the directory open at `descriptor`, which stays open (a duplicate is read);
-/// empty when it cannot be read.
-public func directoryEntries(descriptor: Int32) -> [String] {
+/// The names in the directory open at `descriptor`, which stays open (a duplicate is read).
+/// A descriptor that cannot be read as a directory is `.system` with the errno text.
+public func directoryEntries(descriptor: Int32) throws -> [String] {
     let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-    guard copy >= 0 else { return [] }
+    guard copy >= 0 else { throw KataError.system("dup directory descriptor \(descriptor)", errno: errno) }
     guard let directory = fdopendir(copy) else {
+        let code = errno
         close(copy)
-        return []
+        throw KataError.system("fdopendir \(descriptor)", errno: code)
     }
     defer { closedir(directory) }
     rewinddir(directory)  // the duplicate shares the offset of a descriptor read before

@@ -39,7 +39,8 @@ struct MountIdentity: Equatable {
 
 /// Empties the directory open at `fd` (which stays open), staying on `mount`.
 private func removeContents(of fd: Int32, staying mount: MountIdentity) {
-    for name in directoryEntries(descriptor: fd) {
+    // An unreadable directory is left as it is; removing it then fails and says so.
+    for name in (try? directoryEntries(descriptor: fd)) ?? [] {
         var info = stat()
         guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, MountIdentity(fd, name, info) == mount
         else { continue }

@@ -104,19 +104,11 @@ enum VolumeCopy {
     }
 
     private static func entries(_ directory: Int32, source: String) throws -> [String] {
-        let copy = dup(directory)
-        guard copy >= 0, let stream = fdopendir(copy) else {
-            throw KataError.system("list \(source)", errno: errno)
+        do {
+            return try directoryEntries(descriptor: directory).sorted()
+        } catch let error as KataError {
+            throw KataError(error.code, "list \(source): \(error.message)")
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 
     private static func regularFile(
