@@ -1,4 +1,5 @@
 import Agent
+import KataCore
 
 #if canImport(Glibc)
     import Glibc
@@ -50,8 +51,7 @@ public enum AgentBenchmark {
     static func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
 
     static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let millis = duration.wholeMilliseconds
         return "\(millis / 1000).\(String(millis % 1000).leftPadded(to: 3)) s"
     }
 }

@@ -66,8 +66,7 @@ package struct KataMonitorService: Sendable {
         }
         if merged.refused > 0 { metrics.refusedLines.increment(by: Int64(merged.refused)) }
         let elapsed = ContinuousClock.now - started
-        let milliseconds =
-            Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = Double(elapsed.wholeNanoseconds) / 1e6
         metrics.scrapeMilliseconds.record(milliseconds)
         return metrics.rendered() + merged.rendered()
     }

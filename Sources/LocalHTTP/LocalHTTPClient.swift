@@ -17,8 +17,7 @@ package enum LocalHTTPClient {
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.next()
         let promise = loop.makePromise(of: Response.self)
-        let nanoseconds =
-            timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanoseconds = timeout.wholeNanoseconds
         let deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
             promise.fail(KataError(.timeout, "\(socketPath): no answer to GET \(path) within \(timeout)"))
         }

@@ -49,7 +49,7 @@ public struct RootfsImage: Sendable, Equatable, Codable {
             }
             return RootfsImage(
                 path: path, sizeBytes: try fileSize(path), verity: verity,
-                buildMilliseconds: wholeMilliseconds(ContinuousClock.now - started))
+                buildMilliseconds: (ContinuousClock.now - started).wholeMilliseconds)
         } catch {
             unlink(path)
             throw error

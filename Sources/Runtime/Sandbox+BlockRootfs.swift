@@ -66,7 +66,7 @@ extension Sandbox {
             "container root filesystem image",
             metadata: [
                 "container": "\(containerID)", "cache": acquired.hit ? "hit" : "built",
-                "ms": "\(wholeMilliseconds(ContinuousClock.now - started))",
+                "ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 "build-ms": "\(acquired.image.buildMilliseconds)", "bytes": "\(acquired.image.sizeBytes)",
                 "root-hash": "\(acquired.image.verity.hash)",
             ])
@@ -123,7 +123,7 @@ extension Sandbox {
                 "container root filesystem unplugged",
                 metadata: [
                     "container": "\(containerID)",
-                    "ms": "\(wholeMilliseconds(ContinuousClock.now - started))",
+                    "ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 ])
         } catch let error as KataError where error.code == .notFound || error.code == .unsupported {
             // Never attached (the attach failed and undid itself, or the backend cannot).

@@ -149,7 +149,7 @@ public actor Sandbox {
                     } ?? [], kernelModules: configuration.agent.kernelModules, dns: dns))
             logger.info(
                 "sandbox ready",
-                metadata: ["boot-to-agent-ms": "\(wholeMilliseconds(ContinuousClock.now - started))"])
+                metadata: ["boot-to-agent-ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
             return Sandbox(
                 id: id, paths: paths, configuration: configuration, plan: plan, hypervisor: vm,
                 agent: connected,
@@ -337,9 +337,4 @@ public actor Sandbox {
         let text = String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         return text.contains("sandbox-\(sandboxID)")
     }
-}
-
-/// A duration in whole milliseconds, for log fields.
-func wholeMilliseconds(_ duration: Duration) -> Int64 {
-    duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
 }

@@ -1,3 +1,5 @@
+import KataCore
+
 /// Per-call settings.
 public struct TTRPCCallOptions: Sendable {
     /// Deadline for the whole call. Sent to the server (`timeout_nano`) and enforced locally.
@@ -11,8 +13,6 @@ public struct TTRPCCallOptions: Sendable {
 
     var timeoutNanoseconds: Int64 {
         guard let timeout, timeout > .zero else { return 0 }
-        let (seconds, attoseconds) = timeout.components
-        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? Int64.max : nanos &+ attoseconds / 1_000_000_000
+        return timeout.wholeNanoseconds
     }
 }

@@ -82,7 +82,7 @@ public final class QEMUInstance: Sendable {
                 socketPath: directory.file("qmp.sock"), process: process, outputPath: outputPath,
                 deadline: started + readyTimeout)
             let duration = ContinuousClock.now - started
-            logger.info("QEMU ready", metadata: ["spawn-to-qmp-ms": "\(duration.milliseconds)"])
+            logger.info("QEMU ready", metadata: ["spawn-to-qmp-ms": "\(duration.wholeMilliseconds)"])
             return QEMUInstance(
                 qmp: qmp, process: process, directory: directory, startupDuration: duration, logger: logger)
         } catch {
@@ -171,13 +171,6 @@ public final class QEMUInstance: Sendable {
         var bytes = [UInt8](repeating: 0, count: Int(size) - start)
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
         return String(decoding: bytes.prefix(max(0, count)), as: UTF8.self)
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 
